@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CrampsConfig(AppConfig):
+    name = "cramps"
+    verbose_name = "Content"
