@@ -1,0 +1,114 @@
+"""Admin for articles and nutrients; everything shared lives in ``DocumentAdmin``."""
+
+from django.contrib import admin, messages
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .citing import citation_context, citations_sync
+from .models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, Nutrient, Status
+
+
+class CitationInline(GenericTabularInline):
+    """Read-only: the references this document cites, as last saved, in number order."""
+
+    model = Citation
+    fields = ["number", "reference"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name = "cited reference"
+    verbose_name_plural = "Cited references (from the text, updated on save)"
+
+
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "publish_at", "featured", "updated"]
+    list_filter = ["status", "featured", "tags"]
+    list_editable = []
+    search_fields = ["title", "summary", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["preview", "author", "created", "updated"]
+    date_hierarchy = "updated"
+    actions = ["publish", "send_to_review"]
+    save_on_top = True
+    publishing_fields = ["status", "publish_at", "featured", "tags"]
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["title", "slug", "summary", *self.extra_fields, "body"]}),
+            ("Publishing", {"fields": self.publishing_fields}),
+            ("Preview (as last saved)", {"fields": ["preview"], "classes": ["collapse"]}),
+            ("History", {"fields": ["author", "created", "updated"], "classes": ["collapse"]}),
+        ]
+
+    extra_fields: list[str] = []
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tags")
+
+    def save_model(self, request, obj, form, change) -> None:
+        if obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        citations_sync(document=form.instance)
+
+    @admin.display(description="Rendered page")
+    def preview(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "Save the page to see a preview."
+        citations = citation_context(list(obj.citations.select_related("reference")))
+        return render_to_string("admin/cramps/_preview.html", {"object": obj, "citations": citations})
+
+    @admin.action(description="Publish selected pages now")
+    def publish(self, request, queryset) -> None:
+        updated = queryset.update(status=Status.PUBLISHED, publish_at=timezone.now(), updated=timezone.now())
+        self.message_user(request, f"Published {updated} page(s).", messages.SUCCESS)
+
+    @admin.action(description="Send selected pages to review")
+    def send_to_review(self, request, queryset) -> None:
+        updated = queryset.update(status=Status.REVIEW, updated=timezone.now())
+        self.message_user(request, f"{updated} page(s) are now in review.", messages.SUCCESS)
+
+
+class KeyPointInline(admin.TabularInline):
+    model = KeyPoint
+    fields = ["position", "text"]
+    extra = 1
+
+
+class FAQInline(admin.StackedInline):
+    model = FAQ
+    fields = ["position", "question", "answer"]
+    extra = 0
+
+
+class FoodSourceInline(admin.TabularInline):
+    model = FoodSource
+    fields = ["position", "food", "amount", "notes"]
+    extra = 1
+
+
+class InteractionInline(admin.TabularInline):
+    model = Interaction
+    fields = ["position", "medication", "effect"]
+    extra = 0
+
+
+@admin.register(Article)
+class ArticleAdmin(DocumentAdmin):
+    inlines = [KeyPointInline, FAQInline, CitationInline]
+    autocomplete_fields = ["related_nutrients"]
+    publishing_fields = [*DocumentAdmin.publishing_fields, "related_nutrients", "medical_reviewer", "reviewed_on"]
+
+
+@admin.register(Nutrient)
+class NutrientAdmin(DocumentAdmin):
+    inlines = [FoodSourceInline, InteractionInline, CitationInline]
+    list_display = ["title", "kind", "evidence_grade", "status", "publish_at", "updated"]
+    list_filter = ["status", "kind", "evidence_grade", "tags"]
+    search_fields = ["title", "aliases", "summary", "body"]
+    extra_fields = ["kind", "aliases", "evidence_grade", "evidence_rationale"]

@@ -1,0 +1,293 @@
+"""Content: articles and nutrient pages, their inlines, and which references they cite.
+
+Articles and nutrients share everything a published page needs through the abstract
+``Document``; each adds only its own structured sections. Markdown is rendered to sanitised
+HTML in ``save()`` (cheap, cached); citation numbers are applied per request from the
+``Citation`` rows, which ``cramps.citing.citations_sync`` writes after a document and its
+inlines are saved.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+
+from references.models import Reference
+from references.validators import validate_citations
+
+from .markdown import render_inline, render_markdown
+
+WORDS_PER_MINUTE = 200
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class DocumentQuerySet(models.QuerySet):
+    """The one place that decides what the public may see."""
+
+    def published(self) -> "DocumentQuerySet":
+        return self.filter(status=Status.PUBLISHED).filter(
+            Q(publish_at__isnull=True) | Q(publish_at__lte=timezone.now())
+        )
+
+    def visible_to(self, user) -> "DocumentQuerySet":
+        """Staff preview everything; everyone else sees published pages only."""
+        if user is not None and user.is_active and user.is_staff:
+            return self.all()
+        return self.published()
+
+
+class Document(models.Model):
+    """What articles and nutrient pages have in common: text, publishing state, citations."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200, unique=True, blank=True, help_text="The page's address. Left blank, it is made from the title."
+    )
+    summary = models.TextField(
+        blank=True, help_text="One or two sentences shown in lists and at the top of the page. Markdown; may cite."
+    )
+    summary_html = models.TextField(blank=True, editable=False)
+    body = models.TextField(
+        blank=True,
+        validators=[validate_citations],
+        help_text="Markdown. Use ## headings (they build the contents list) and cite as [@key] or [@a; @b, p. 4].",
+    )
+    body_html = models.TextField(blank=True, editable=False)
+    toc = models.JSONField(default=list, blank=True, editable=False, help_text="Headings of the body.")
+    reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    publish_at = models.DateTimeField(
+        "publish at",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Leave blank to publish as soon as the status is Published; a future time keeps it hidden until then.",
+    )
+    featured = models.BooleanField(default=False, help_text="Show on the home page.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    citations = GenericRelation("cramps.Citation", related_query_name="%(class)s")
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = self._unique_slug()
+        self.summary_html = render_inline(self.summary)
+        rendered = render_markdown(self.body)
+        self.body_html = rendered.html
+        self.toc = [{"level": h.level, "anchor": h.anchor, "text": h.text} for h in rendered.headings]
+        self.reading_minutes = max(1, round(rendered.words / WORDS_PER_MINUTE))
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self) -> str:
+        base = slugify(self.title)[:190] or "page"
+        slug, suffix = base, 2
+        while type(self).objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            slug, suffix = f"{base}-{suffix}", suffix + 1
+        return slug
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == Status.PUBLISHED and (self.publish_at is None or self.publish_at <= timezone.now())
+
+    @property
+    def kind_label(self) -> str:
+        return self._meta.verbose_name
+
+    def citation_sources(self) -> list[str]:
+        """Every Markdown text of the document in reading order: numbering follows this order."""
+        return [self.summary, self.body]
+
+
+class OrderedItem(models.Model):
+    """An inline row (key point, FAQ, food, interaction) kept in the order the editor set."""
+
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+
+
+class Article(Document):
+    related_nutrients = models.ManyToManyField("Nutrient", blank=True, related_name="articles")
+    medical_reviewer = models.CharField(
+        max_length=200, blank=True, help_text="Name and credentials, e.g. “Dr A. Example, MD (neurology)”."
+    )
+    reviewed_on = models.DateField("medically reviewed on", null=True, blank=True)
+    tags = TaggableManager(blank=True, help_text="Conditions and topics, e.g. neuropathy, pregnancy.")
+
+    class Meta(Document.Meta):
+        pass
+
+    def get_absolute_url(self) -> str:
+        return reverse("article-detail", kwargs={"slug": self.slug})
+
+    def citation_sources(self) -> list[str]:
+        key_points = [point.text for point in self.key_points.all()]
+        faqs = [text for faq in self.faqs.all() for text in (faq.question, faq.answer)]
+        return [self.summary, *key_points, self.body, *faqs]
+
+
+class KeyPoint(OrderedItem):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="key_points")
+    text = models.CharField(max_length=500, validators=[validate_citations], help_text="One sentence. Markdown; may cite.")
+    text_html = models.TextField(blank=True, editable=False)
+
+    class Meta(OrderedItem.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.text
+
+    def save(self, *args, **kwargs) -> None:
+        self.text_html = render_inline(self.text)
+        super().save(*args, **kwargs)
+
+
+class FAQ(OrderedItem):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="faqs")
+    question = models.CharField(max_length=300)
+    answer = models.TextField(validators=[validate_citations], help_text="Markdown; may cite.")
+    answer_html = models.TextField(blank=True, editable=False)
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = "FAQ entry"
+        verbose_name_plural = "FAQ entries"
+
+    def __str__(self) -> str:
+        return self.question
+
+    def save(self, *args, **kwargs) -> None:
+        self.answer_html = render_markdown(self.answer).html
+        super().save(*args, **kwargs)
+
+
+class NutrientKind(models.TextChoices):
+    MINERAL = "mineral", "Mineral"
+    VITAMIN = "vitamin", "Vitamin"
+    AMINO_ACID = "amino-acid", "Amino acid"
+    OTHER = "other", "Other"
+
+
+class EvidenceGrade(models.TextChoices):
+    """How strongly the cited research supports a role in cramps, in plain words."""
+
+    STRONG = "strong", "Strong: consistent results from several good trials"
+    MODERATE = "moderate", "Moderate: some good trials, not all agreeing"
+    LIMITED = "limited", "Limited: small or few studies"
+    INSUFFICIENT = "insufficient", "Insufficient: theory, case reports or expert opinion only"
+    AGAINST = "against", "Not supported: trials found no benefit"
+
+
+class Nutrient(Document):
+    kind = models.CharField(max_length=20, choices=NutrientKind.choices, default=NutrientKind.MINERAL)
+    aliases = models.CharField(
+        max_length=300, blank=True, help_text="Other names, separated by commas, e.g. cobalamin, cyanocobalamin."
+    )
+    evidence_grade = models.CharField(
+        "evidence for cramps", max_length=20, choices=EvidenceGrade.choices, default=EvidenceGrade.INSUFFICIENT
+    )
+    evidence_rationale = models.TextField(
+        blank=True,
+        validators=[validate_citations],
+        help_text="One paragraph: why this grade, citing the studies. Markdown.",
+    )
+    evidence_rationale_html = models.TextField(blank=True, editable=False)
+    tags = TaggableManager(blank=True, help_text="Conditions and topics, e.g. dialysis, exercise.")
+
+    class Meta(Document.Meta):
+        pass
+
+    def get_absolute_url(self) -> str:
+        return reverse("nutrient-detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs) -> None:
+        self.evidence_rationale_html = render_markdown(self.evidence_rationale).html
+        super().save(*args, **kwargs)
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [alias.strip() for alias in self.aliases.split(",") if alias.strip()]
+
+    def citation_sources(self) -> list[str]:
+        foods = [food.notes for food in self.food_sources.all()]
+        interactions = [item.effect for item in self.interactions.all()]
+        return [self.summary, self.evidence_rationale, self.body, *foods, *interactions]
+
+
+class FoodSource(OrderedItem):
+    nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="food_sources")
+    food = models.CharField(max_length=200)
+    amount = models.CharField("typical amount", max_length=200, blank=True, help_text="e.g. 80 mg per 30 g")
+    notes = models.CharField(max_length=500, blank=True, validators=[validate_citations], help_text="Markdown; may cite.")
+    notes_html = models.TextField(blank=True, editable=False)
+
+    class Meta(OrderedItem.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.food
+
+    def save(self, *args, **kwargs) -> None:
+        self.notes_html = render_inline(self.notes)
+        super().save(*args, **kwargs)
+
+
+class Interaction(OrderedItem):
+    nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="interactions")
+    medication = models.CharField("medication or class", max_length=200)
+    effect = models.TextField(validators=[validate_citations], help_text="What happens, citing the source. Markdown.")
+    effect_html = models.TextField(blank=True, editable=False)
+
+    class Meta(OrderedItem.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.medication
+
+    def save(self, *args, **kwargs) -> None:
+        self.effect_html = render_inline(self.effect)
+        super().save(*args, **kwargs)
+
+
+class Citation(models.Model):
+    """Reference ``reference`` is cited in a document with number ``number`` (first appearance)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    document = GenericForeignKey("content_type", "object_id")
+    reference = models.ForeignKey(Reference, on_delete=models.PROTECT, related_name="citations")
+    number = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["content_type", "object_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "reference"], name="citation_once_per_document"),
+            models.UniqueConstraint(fields=["content_type", "object_id", "number"], name="citation_number_unique"),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"[{self.number}] {self.reference.key}"

@@ -1,0 +1,66 @@
+"""Hostile HTML typed into any editor field never reaches a reader's browser."""
+
+import pytest
+
+from .factories import make_article, make_nutrient
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = (
+    '<script>alert("x")</script><img src=x onerror="alert(1)">'
+    '<a href="javascript:alert(2)">link</a><iframe src="https://evil.example"></iframe>'
+    '<style>body{display:none}</style><p style="position:fixed" onclick="alert(3)">para</p>'
+    "[click](javascript:alert(4)) <svg onload=alert(5)></svg>"
+)
+# Markup that would run or restyle, not the harmless words themselves (which may remain as text).
+FORBIDDEN = ["<script", " onerror=", 'href="javascript:', "<iframe", "<style", " onclick=", 'style="position', "<svg",
+             " onload="]  # fmt: skip
+
+
+def assert_clean(page: str) -> None:
+    for needle in FORBIDDEN:
+        assert needle not in page.lower(), needle
+
+
+def test_every_article_markdown_field_is_sanitised(client):
+    article = make_article(
+        summary=f"Summary {HOSTILE}",
+        body=f"## Heading\n\nBody {HOSTILE}",
+        key_points=[f"Point {HOSTILE}"[:500]],
+        faqs=[("Question <script>alert(6)</script>?", f"Answer {HOSTILE}")],
+    )
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert "Summary" in page and "Body" in page and "Point" in page and "Answer" in page
+    assert "&lt;script&gt;alert(6)&lt;/script&gt;" in page  # plain-text question is escaped, not dropped
+    assert_clean(page)
+
+
+def test_every_nutrient_markdown_field_is_sanitised(client):
+    nutrient = make_nutrient(
+        summary=f"Summary {HOSTILE}",
+        body=f"Body {HOSTILE}",
+        evidence_rationale=f"Rationale {HOSTILE}",
+        aliases='<script>alert("alias")</script>',
+        foods=[("Spinach <script>", "80 mg", f"Notes {HOSTILE}"[:500])],
+        interactions=[("Diuretics", f"Effect {HOSTILE}")],
+    )
+
+    page = client.get(nutrient.get_absolute_url()).content.decode()
+
+    for text in ("Summary", "Body", "Rationale", "Notes", "Effect", "Spinach &lt;script&gt;"):
+        assert text in page
+    assert_clean(page)
+
+
+def test_safe_markdown_survives(client):
+    article = make_article(body="## Causes\n\n*Emphasis*, **strong**, [a link](https://example.org), and a table:\n\n"
+                                "| Food | Amount |\n|---|---|\n| Almonds | 80 mg |\n")  # fmt: skip
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert '<h2 id="sec-causes">Causes</h2>' in page
+    assert "<em>Emphasis</em>" in page and "<strong>strong</strong>" in page
+    assert 'href="https://example.org"' in page and 'rel="noopener noreferrer nofollow"' in page
+    assert "<td>Almonds</td>" in page

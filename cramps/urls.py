@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from . import views
+from .sitemaps import SITEMAPS
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("articles/", views.ArticleList.as_view(), name="article-list"),
+    path("articles/<slug:slug>/", views.ArticleDetail.as_view(), name="article-detail"),
+    path("nutrients/", views.NutrientList.as_view(), name="nutrient-list"),
+    path("nutrients/<slug:slug>/", views.NutrientDetail.as_view(), name="nutrient-detail"),
+    path("references/", views.ReferenceList.as_view(), name="reference-list"),
+    path("references/<slug:key>/", views.reference_detail, name="reference-detail"),
+    path("tags/", views.tag_list, name="tag-list"),
+    path("tags/<slug:slug>/", views.tag_detail, name="tag-detail"),
+    path("healthz", views.healthz, name="healthz"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("admin/", admin.site.urls),
+]

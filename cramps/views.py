@@ -1,0 +1,160 @@
+"""Public pages. Every query for content goes through ``DocumentQuerySet.published`` or
+``visible_to`` so that drafts and scheduled pages never leak."""
+
+from django.db import DatabaseError, connection
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView
+from taggit.models import Tag
+
+from references.bibliography import formatted_entries
+from references.models import Reference
+
+from .citing import citation_context
+from .models import Article, Nutrient
+
+
+def published_tags():
+    """Tags carried by at least one published article or nutrient, A–Z, with counts."""
+    articles = Article.objects.published()
+    nutrients = Nutrient.objects.published()
+    return (
+        Tag.objects.annotate(
+            article_count=Count("article", filter=Q(article__in=articles), distinct=True),
+            nutrient_count=Count("nutrient", filter=Q(nutrient__in=nutrients), distinct=True),
+        )
+        .filter(Q(article_count__gt=0) | Q(nutrient_count__gt=0))
+        .order_by("name")
+    )
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Featured articles, all nutrients and the tag index. Template: ``cramps/home.html``."""
+    articles = Article.objects.published().order_by("-featured", "-updated")[:6]
+    nutrients = Nutrient.objects.published().order_by("title")
+    return render(
+        request,
+        "cramps/home.html",
+        {"articles": articles, "nutrients": nutrients, "tags": published_tags()},
+    )
+
+
+class PublishedListView(ListView):
+    """A paginated list of one kind of document; published only, even for staff."""
+
+    paginate_by = 24
+
+    def get_queryset(self):
+        return self.model.objects.published().prefetch_related("tags").order_by("title")
+
+
+class DocumentDetailView(DetailView):
+    """One article or nutrient page with its numbered citations and reference list.
+
+    Staff may preview drafts and scheduled pages (shown with a banner); others get 404.
+    """
+
+    prefetch: tuple = ()
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user).prefetch_related(
+            "tags", "citations__reference", *self.prefetch
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["citations"] = citation_context(list(self.object.citations.all()))
+        return context
+
+
+class ArticleList(PublishedListView):
+    model = Article
+
+
+class NutrientList(PublishedListView):
+    model = Nutrient
+
+
+class ArticleDetail(DocumentDetailView):
+    model = Article
+    prefetch = (
+        "key_points",
+        "faqs",
+        Prefetch("related_nutrients", queryset=Nutrient.objects.published().order_by("title")),
+    )
+
+
+class NutrientDetail(DocumentDetailView):
+    model = Nutrient
+    prefetch = (
+        "food_sources",
+        "interactions",
+        Prefetch("articles", queryset=Article.objects.published().order_by("title"), to_attr="published_articles"),
+    )
+
+
+@require_GET
+def tag_list(request: HttpRequest) -> HttpResponse:
+    """Every tag in use on published content. Template: ``cramps/tag_list.html``."""
+    return render(request, "cramps/tag_list.html", {"tags": published_tags()})
+
+
+@require_GET
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Published articles and nutrients carrying one tag. Template: ``cramps/tag_detail.html``."""
+    tag = get_object_or_404(Tag, slug=slug)
+    articles = Article.objects.published().filter(tags=tag).order_by("title")
+    nutrients = Nutrient.objects.published().filter(tags=tag).order_by("title")
+    if not articles and not nutrients:
+        raise Http404("No published page carries this tag.")
+    return render(request, "cramps/tag_detail.html", {"tag": tag, "articles": articles, "nutrients": nutrients})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers, 503 when it does not (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        return JsonResponse({"status": "unavailable", "database": str(error.__class__.__name__)}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+class ReferenceList(ListView):
+    """All references, searchable by author, title and year (``?q=``)."""
+
+    model = Reference
+    paginate_by = 50
+    template_name = "references/reference_list.html"
+
+    def get_queryset(self):
+        return Reference.objects.search(self.request.GET.get("q", "")).order_by("key")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"].object_list
+        entries = formatted_entries(page)
+        context["rows"] = [(reference, entries[reference.pk]) for reference in page]
+        context["query"] = self.request.GET.get("q", "")
+        return context
+
+
+@require_GET
+def reference_detail(request: HttpRequest, key: str) -> HttpResponse:
+    """One reference, formatted, with its identifiers and the published pages citing it."""
+    reference = get_object_or_404(Reference, key=key)
+    cited_by = [
+        *Article.objects.published().filter(citations__reference=reference).order_by("title"),
+        *Nutrient.objects.published().filter(citations__reference=reference).order_by("title"),
+    ]
+    return render(
+        request,
+        "references/reference_detail.html",
+        {"reference": reference, "entry": formatted_entries([reference])[reference.pk], "cited_by": cited_by},
+    )
