@@ -6,7 +6,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .citing import citation_context, citations_sync
+from .integrity import broken_citations
 from .models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, Nutrient, Status
+from .services import inline_prefetches
 
 
 class CitationInline(GenericTabularInline):
@@ -65,8 +67,17 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected pages now")
     def publish(self, request, queryset) -> None:
-        updated = queryset.update(status=Status.PUBLISHED, publish_at=timezone.now(), updated=timezone.now())
-        self.message_user(request, f"Published {updated} page(s).", messages.SUCCESS)
+        """Publish the selection, refusing (and naming) any page whose citations are broken."""
+        queryset = queryset.prefetch_related(*inline_prefetches(self.model))
+        broken = {document.pk: problems for document in queryset if (problems := broken_citations(document))}
+        for problems in broken.values():
+            listed = "; ".join(f"{problem.where}: @{problem.key}" for problem in problems)
+            self.message_user(request, f"Not published “{problems[0].document}”: unknown citation keys ({listed}).",
+                              messages.ERROR)  # fmt: skip
+        now = timezone.now()
+        updated = queryset.exclude(pk__in=broken).update(status=Status.PUBLISHED, publish_at=now, updated=now)
+        if updated:
+            self.message_user(request, f"Published {updated} page(s).", messages.SUCCESS)
 
     @admin.action(description="Send selected pages to review")
     def send_to_review(self, request, queryset) -> None:

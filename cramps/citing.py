@@ -18,7 +18,7 @@ from .models import Citation, Document
 
 def citations_sync(*, document: Document) -> list[Citation]:
     """Rewrite the document's Citation rows from its text; call after its inlines are saved."""
-    keys = cited_keys(document.citation_sources())
+    keys = cited_keys(text for _, text in document.citation_sources())
     known = Reference.objects.in_bulk(keys, field_name="key")
     content_type = ContentType.objects.get_for_model(document)
     rows = [

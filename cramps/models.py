@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from taggit.managers import TaggableManager
 
 from references.models import Reference
@@ -54,7 +54,9 @@ class Document(models.Model):
         max_length=200, unique=True, blank=True, help_text="The page's address. Left blank, it is made from the title."
     )
     summary = models.TextField(
-        blank=True, help_text="One or two sentences shown in lists and at the top of the page. Markdown; may cite."
+        blank=True,
+        validators=[validate_citations],
+        help_text="One or two sentences shown in lists and at the top of the page. Markdown; may cite.",
     )
     summary_html = models.TextField(blank=True, editable=False)
     body = models.TextField(
@@ -113,11 +115,15 @@ class Document(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return self._meta.verbose_name
+        """“Article” or “Nutrient”: for messages and headings."""
+        return capfirst(self._meta.verbose_name)
 
-    def citation_sources(self) -> list[str]:
-        """Every Markdown text of the document in reading order: numbering follows this order."""
-        return [self.summary, self.body]
+    def citation_sources(self) -> list[tuple[str, str]]:
+        """(where, Markdown text) for every text of the document in reading order.
+
+        Citation numbering follows this order; ``where`` names the field in error messages.
+        """
+        return [("summary", self.summary), ("body", self.body)]
 
 
 class OrderedItem(models.Model):
@@ -144,10 +150,10 @@ class Article(Document):
     def get_absolute_url(self) -> str:
         return reverse("article-detail", kwargs={"slug": self.slug})
 
-    def citation_sources(self) -> list[str]:
-        key_points = [point.text for point in self.key_points.all()]
-        faqs = [text for faq in self.faqs.all() for text in (faq.question, faq.answer)]
-        return [self.summary, *key_points, self.body, *faqs]
+    def citation_sources(self) -> list[tuple[str, str]]:
+        key_points = [(f"key point {n}", point.text) for n, point in enumerate(self.key_points.all(), start=1)]
+        faqs = [(f"FAQ answer “{faq.question}”", faq.answer) for faq in self.faqs.all()]
+        return [("summary", self.summary), *key_points, ("body", self.body), *faqs]
 
 
 class KeyPoint(OrderedItem):
@@ -231,10 +237,11 @@ class Nutrient(Document):
     def alias_list(self) -> list[str]:
         return [alias.strip() for alias in self.aliases.split(",") if alias.strip()]
 
-    def citation_sources(self) -> list[str]:
-        foods = [food.notes for food in self.food_sources.all()]
-        interactions = [item.effect for item in self.interactions.all()]
-        return [self.summary, self.evidence_rationale, self.body, *foods, *interactions]
+    def citation_sources(self) -> list[tuple[str, str]]:
+        foods = [(f"food source “{food.food}”", food.notes) for food in self.food_sources.all()]
+        interactions = [(f"interaction “{item.medication}”", item.effect) for item in self.interactions.all()]
+        return [("summary", self.summary), ("evidence rationale", self.evidence_rationale), ("body", self.body),
+                *foods, *interactions]  # fmt: skip
 
 
 class FoodSource(OrderedItem):
@@ -290,4 +297,5 @@ class Citation(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"[{self.number}] {self.reference.key}"
+        document = self.document
+        return f"{document.kind_label} “{document}” cites it as [{self.number}]"

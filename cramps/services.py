@@ -8,13 +8,16 @@ from .models import Article, Document, Nutrient
 DOCUMENT_MODELS: tuple[type[Document], ...] = (Article, Nutrient)
 
 
+INLINES = {Article: ("key_points", "faqs"), Nutrient: ("food_sources", "interactions")}
+
+
+def inline_prefetches(model: type[Document]) -> tuple[str, ...]:
+    """Names of a document model's Markdown-bearing inlines (for prefetch_related)."""
+    return INLINES.get(model, ())
+
+
 def inline_managers(document: Document) -> list:
-    """The related managers of a document's Markdown-bearing inlines."""
-    if isinstance(document, Article):
-        return [document.key_points, document.faqs]
-    if isinstance(document, Nutrient):
-        return [document.food_sources, document.interactions]
-    return []
+    return [getattr(document, name) for name in inline_prefetches(type(document))]
 
 
 @transaction.atomic

@@ -45,6 +45,8 @@ _RICH_TEXT_TAG = re.compile(r'</?(?:i|b|sup|sub)>|<span class="nocase">|</span>'
 _TO_PRIVATE_USE = str.maketrans({"&": "\ue000", "<": "\ue001", ">": "\ue002"})
 _FROM_PRIVATE_USE = {"\ue000": "&amp;", "\ue001": "&lt;", "\ue002": "&gt;"}
 _DROP_PRIVATE_USE = str.maketrans(dict.fromkeys(_FROM_PRIVATE_USE))
+# MEDLINE-style given names ("RK") are initials; citeproc would read them as one name ("R").
+_BARE_INITIALS = re.compile(r"^[A-Z]{1,4}$")
 _ENTRY_TAGS = {"i", "b", "u", "sup", "sub", "span"}
 
 
@@ -146,7 +148,10 @@ def _clean_names(names: object) -> Iterator[dict]:
         if name.get("literal"):
             yield {"literal": _clean_text(name["literal"])}
         elif name.get("family"):
-            yield {part: _clean_text(value) for part, value in name.items() if part in _NAME_PARTS and value}
+            cleaned = {part: _clean_text(value) for part, value in name.items() if part in _NAME_PARTS and value}
+            if "given" in cleaned and _BARE_INITIALS.match(cleaned["given"]):
+                cleaned["given"] = ". ".join(cleaned["given"]) + "."
+            yield cleaned
         elif name.get("given"):
             yield {"literal": _clean_text(name["given"])}
 

@@ -121,6 +121,9 @@ class Reference(models.Model):
             errors["pmid"] = f"“{self.pmid}” is not a PMID: it should be digits only."
         if self.pmcid and not identifiers.is_valid_pmcid(self.pmcid):
             errors["pmcid"] = f"“{self.pmcid}” is not a PMCID: it should look like PMC1234567."
+        if self.pk and self.citations.exists() and Reference.objects.filter(pk=self.pk).exclude(key=self.key).exists():
+            citing = "; ".join(sorted({str(citation.document) for citation in self.citations.all()}))
+            errors["key"] = f"This key is cited by: {citing}. Change the key in their text first."
         if errors:
             raise ValidationError(errors)
 
@@ -160,7 +163,8 @@ class Reference(models.Model):
         if self.accessed:
             item["accessed"] = {"date-parts": [[self.accessed.year, self.accessed.month, self.accessed.day]]}
         optional = {
-            "container-title": self.container_title,
+            # Styles print the journal from container-title; an abbreviation alone must still show.
+            "container-title": self.container_title or self.container_title_short,
             "container-title-short": self.container_title_short,
             "volume": self.volume,
             "issue": self.issue,

@@ -246,3 +246,13 @@ def test_crossref_csl_json(samples):
 
 def test_available_styles_include_the_default():
     assert NLM in available_styles()
+
+
+def test_medline_style_initials_are_kept_as_initials():
+    item = {"id": "rude1998", "type": "article-journal", "title": "Magnesium deficiency",
+            "author": [{"family": "Rude", "given": "RK"}, {"family": "Shils", "given": "ME"}],
+            "container-title": "J Bone Miner Res", "issued": {"date-parts": [[1998]]}}  # fmt: skip
+
+    entry = format_bibliography([item], "nlm-citation-sequence")["rude1998"]
+
+    assert entry.startswith("Rude RK, Shils ME.")
