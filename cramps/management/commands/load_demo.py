@@ -31,13 +31,15 @@ class Command(BaseCommand):
         if no_user:
             return
         User = get_user_model()
-        if User.objects.filter(is_superuser=True).exists():
-            self.stdout.write("Admin: log in at http://127.0.0.1:8000/admin/ with your existing superuser.")
-            return
-        User.objects.create_superuser(DEMO_USERNAME, "admin@example.com", DEMO_PASSWORD)
-        self.stdout.write(
-            self.style.WARNING(
-                f"Created demo admin user. Log in at http://127.0.0.1:8000/admin/ "
-                f"as “{DEMO_USERNAME}” with password “{DEMO_PASSWORD}” (development only)."
+        demo = User.objects.filter(username=DEMO_USERNAME).first()
+        if demo is None and not User.objects.filter(is_superuser=True).exists():
+            demo = User.objects.create_superuser(DEMO_USERNAME, "admin@example.com", DEMO_PASSWORD)
+        if demo is not None and demo.is_superuser and demo.check_password(DEMO_PASSWORD):
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Admin: log in at http://127.0.0.1:8000/admin/ as “{DEMO_USERNAME}” "
+                    f"with password “{DEMO_PASSWORD}” (demo user, development only)."
+                )
             )
-        )
+        else:
+            self.stdout.write("Admin: log in at http://127.0.0.1:8000/admin/ with your superuser.")
