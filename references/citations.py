@@ -31,6 +31,7 @@ _ITEM = re.compile(rf"\s*@(?P<key>{KEY_PATTERN})\s*(?:,(?P<locator>[^;]*))?", re
 # perhaps with "<" or ">" left unescaped inside a value.
 _ELEMENT_ATTRIBUTES = r"""((?:\s+[\w:-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)"""
 _CITE_ELEMENT = re.compile(rf"<cite{_ELEMENT_ATTRIBUTES}\s*>.*?</cite>", re.DOTALL | re.IGNORECASE)
+_PLACEHOLDER_WITH_SPACE = re.compile(r'\s*<cite class="citation" data-cite="[^"]*">.*?</cite>', re.DOTALL)
 _ATTRIBUTE = re.compile(r"""([\w:-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 
 
@@ -245,3 +246,8 @@ def number_citations_html(
         return renderer.render(decode_items(attributes["data-cite"]))
 
     return _CITE_ELEMENT.sub(replace, html_text)
+
+
+def remove_citations(html_text: str) -> str:
+    """Drop citation placeholders from rendered HTML (for teasers and meta descriptions)."""
+    return _PLACEHOLDER_WITH_SPACE.sub("", html_text)

@@ -3,6 +3,10 @@
 from django import template
 from django.utils.safestring import mark_safe
 
+from django.utils.html import strip_tags
+
+from references.citations import remove_citations
+
 from ..citing import CitationContext
 
 register = template.Library()
@@ -12,3 +16,9 @@ register = template.Library()
 def cite(html: str, citations: CitationContext) -> str:
     """Number the citation placeholders in cached, already-sanitised HTML."""
     return mark_safe(citations.apply(html))  # noqa: S308 - input was sanitised with nh3 on save
+
+
+@register.filter
+def teaser(html: str) -> str:
+    """Plain text of a rendered summary without its citations, for cards and meta tags."""
+    return strip_tags(remove_citations(html))

@@ -87,3 +87,10 @@ def test_demo_admin_user_is_created_once_and_login_printed(django_user_model):
 
     assert django_user_model.objects.filter(is_superuser=True).count() == 1
     assert out.getvalue().count("as “admin” with password “cramps-demo”") == 2
+
+
+@pytest.mark.parametrize("url", ["/", "/articles/", "/nutrients/", "/tags/neuropathy/", "/nutrients/magnesium/"])
+def test_no_raw_citation_keys_leak_into_listings_or_meta_tags(client, demo, url):
+    page = client.get(url).content.decode()
+
+    assert "[@" not in page

@@ -14,6 +14,7 @@ from references.citations import (
     extract_citations,
     number_citations_html,
     number_keys,
+    remove_citations,
 )
 
 
@@ -304,3 +305,9 @@ def test_number_citations_html_reads_any_attribute_form(placeholder):
 )
 def test_number_citations_html_leaves_other_html_alone(html):
     assert number_citations_html(html, {"a": 1}) == html
+
+
+def test_remove_citations_leaves_the_text_only():
+    html = render("Magnesium matters [@rude1998; @wester1987]. It is *common* [@a].")
+
+    assert remove_citations(html) == "<p>Magnesium matters. It is <em>common</em>.</p>\n"
