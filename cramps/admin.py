@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .citing import citation_context, citations_sync
+from .forms import DocumentAdminForm
 from .integrity import broken_citations
 from .models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, Nutrient, Status
 from .services import inline_prefetches
@@ -25,6 +26,7 @@ class CitationInline(GenericTabularInline):
 
 
 class DocumentAdmin(admin.ModelAdmin):
+    form = DocumentAdminForm
     list_display = ["title", "status", "publish_at", "featured", "updated"]
     list_filter = ["status", "featured", "tags"]
     list_editable = []
@@ -38,7 +40,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         return [
-            (None, {"fields": ["title", "slug", "summary", *self.extra_fields, "body"]}),
+            (None, {"fields": ["title", "slug", "summary", *self.extra_fields, "cite", "body"]}),
             ("Publishing", {"fields": self.publishing_fields}),
             ("Preview (as last saved)", {"fields": ["preview"], "classes": ["collapse"]}),
             ("History", {"fields": ["author", "created", "updated"], "classes": ["collapse"]}),

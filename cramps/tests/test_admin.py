@@ -193,3 +193,24 @@ def test_admin_change_page_previews_rendered_body_and_links_to_site(admin_client
     assert '<sup class="citation">' in page
     assert 'id="ref-1"' in page
     assert "/admin/r/" in page  # Django's "View on site" redirect
+
+
+def test_cite_picker_searches_references_by_author_title_or_key(admin_client):
+    make_reference(key="rude1998", title="Magnesium deficiency", authors=[{"family": "Rude", "given": "RK"}])
+    make_reference(key="other2000", title="Something else")
+    form_page = admin_client.get("/admin/cramps/article/add/").content.decode()
+    assert 'data-field-name="reference"' in form_page and "js/cite-picker.js" in form_page
+
+    for term in ["Rude", "deficiency", "rude1998"]:
+        response = admin_client.get("/admin/autocomplete/", {"app_label": "cramps", "model_name": "citation",
+                                                             "field_name": "reference", "term": term})  # fmt: skip
+        assert [result["text"] for result in response.json()["results"]] == ["rude1998: Magnesium deficiency"]
+
+
+def test_related_nutrients_autocomplete_finds_nutrients(admin_client):
+    make_nutrient(title="Magnesium", aliases="Mg")
+
+    response = admin_client.get("/admin/autocomplete/", {"app_label": "cramps", "model_name": "article",
+                                                         "field_name": "related_nutrients", "term": "Mg"})  # fmt: skip
+
+    assert [result["text"] for result in response.json()["results"]] == ["Magnesium"]

@@ -1,0 +1,24 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+
+from references.models import Reference
+
+from .models import Citation
+
+
+class CitePickerWidget(AutocompleteSelect):
+    """Reference search box; picking one types ``[@key]`` into the text field last edited."""
+
+    class Media:
+        js = ["js/cite-picker.js"]
+
+
+class DocumentAdminForm(forms.ModelForm):
+    cite = forms.ModelChoiceField(
+        Reference.objects.all(),
+        required=False,
+        label="Cite a reference",
+        help_text="Search by author, title, key or DOI; the citation key is inserted where the cursor was.",
+        widget=CitePickerWidget(Citation._meta.get_field("reference"), admin.site, attrs={"class": "cite-picker"}),
+    )
