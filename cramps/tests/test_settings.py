@@ -1,0 +1,38 @@
+"""Settings come from the environment; production refuses to start without a secret key."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_check(**env) -> subprocess.CompletedProcess:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    environment.update(env)
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start():
+    result = run_check(DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="cramps.example.org")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_debug_off_with_a_secret_key_starts():
+    result = run_check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="cramps.example.org")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_database_url_chooses_the_database():
+    script = "from django.db import connection; print(connection.vendor, connection.settings_dict['NAME'])"
+    environment = {**os.environ, "DATABASE_URL": "postgres://someone@db.example:5432/cramps_prod"}
+
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=environment,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    assert result.stdout.strip().splitlines()[-1] == "postgresql cramps_prod"
