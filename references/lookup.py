@@ -16,6 +16,7 @@ from http.client import HTTPException
 from lxml import etree
 
 from . import identifiers
+from .formats.records import empty_record
 
 PUBMED_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 CROSSREF_URL = "https://api.crossref.org"
@@ -53,31 +54,8 @@ class IdentifierLookupError(Exception):
 
 
 def blank_record() -> dict:
-    """A record with every ``Reference`` field look-up fills, all empty."""
-    return {
-        "type": "article-journal",
-        "key": "",
-        "authors": [],
-        "editors": [],
-        "title": "",
-        "container_title": "",
-        "container_title_short": "",
-        "issued_year": None,
-        "volume": "",
-        "issue": "",
-        "pages": "",
-        "publisher": "",
-        "publisher_place": "",
-        "edition": "",
-        "url": "",
-        "doi": "",
-        "pmid": "",
-        "pmcid": "",
-        "isbn": "",
-        "accessed": None,
-        "abstract": "",
-        "note": "",
-    }
+    """A record with every ``Reference`` field empty; look-ups describe journal articles unless told."""
+    return {**empty_record(), "type": "article-journal"}
 
 
 def split_identifiers(text: str) -> list[tuple[str, str]]:
