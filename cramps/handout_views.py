@@ -1,0 +1,176 @@
+"""PDF handouts of articles and nutrients, singly or combined, and the page that builds them.
+
+The PDFs come from ``cramps.handouts``; these views decide who may see what, parse the
+request and serve the stored file with ETag / Last-Modified. Drafts, pages in review and
+scheduled pages are 404 for the public, as on the web; staff may preview them.
+
+Errors are HTML pages (``handouts/error.html``) naming what went wrong: 400 for a request we
+cannot read (bad ``paper``, malformed or too many ``items``), 404 for an item that does not
+exist or is not published (as for a single page, without saying which of the two), and 503
+with Retry-After when the PDF could not be made.
+"""
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from . import handouts
+from .models import Article, Document, Nutrient
+
+MODELS: dict[str, type[Document]] = {"article": Article, "nutrient": Nutrient}
+RETRY_AFTER_SECONDS = 30
+
+
+class BadRequest(Exception):
+    """The handout request cannot be read; the message says why, for the reader."""
+
+
+def _error(
+    request: HttpRequest, status: int, heading: str, message: str, *, back: Document | None = None
+) -> HttpResponse:
+    context = {"heading": heading, "message": message, "status": status, "back": back}
+    response = render(request, "handouts/error.html", context, status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _paper(request: HttpRequest) -> str:
+    paper = request.GET.get("paper") or getattr(settings, "CRAMPS_HANDOUT_PAPER", "a4")
+    if paper not in handouts.PAPER_SIZES:
+        raise BadRequest(f"Unknown paper size “{paper}”: choose a4 or letter.")
+    return paper
+
+
+def _pdf_response(request: HttpRequest, parts: Sequence[Document], paper: str) -> HttpResponse:
+    """Serve the stored handout (rendering it only when missing), honouring If-None-Match."""
+    site_url = request.build_absolute_uri("/")
+    key = handouts.handout_key(parts=parts, paper=paper, site_url=site_url)
+    etag = f'"{key}"'
+    # A client holding this ETag already has exactly this PDF: no need to open the store.
+    if (not_modified := get_conditional_response(request, etag=etag)) is not None:
+        return not_modified
+    try:
+        stored = handouts.handout_stored(key) or handouts.handout_get(
+            parts=parts, paper=paper, site_url=site_url
+        )
+    except handouts.HandoutError as error:
+        return _error(
+            request, 503, "We could not make this PDF just now",
+            f"{error} Please try again in a minute; the web page itself is still available.",
+            back=parts[0] if len(parts) == 1 else None,
+        )  # fmt: skip
+    last_modified = int(stored.last_modified.timestamp())
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:
+        return not_modified
+    response = FileResponse(
+        stored.path.open("rb"), content_type="application/pdf", filename=handouts.handout_filename(parts)
+    )
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    if all(document.is_public for document in parts):
+        patch_cache_control(response, public=True, max_age=300)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _document_handout(request: HttpRequest, model: type[Document], slug: str) -> HttpResponse:
+    document = get_object_or_404(model.objects.visible_to(request.user), slug=slug)
+    try:
+        paper = _paper(request)
+    except BadRequest as error:
+        return _error(request, 400, "This PDF address is not quite right", str(error), back=document)
+    return _pdf_response(request, [document], paper)
+
+
+@require_safe
+def article_handout(request: HttpRequest, slug: str) -> HttpResponse:
+    """One article as a PDF handout (``?paper=a4|letter``)."""
+    return _document_handout(request, Article, slug)
+
+
+@require_safe
+def nutrient_handout(request: HttpRequest, slug: str) -> HttpResponse:
+    """One nutrient page as a PDF handout (``?paper=a4|letter``)."""
+    return _document_handout(request, Nutrient, slug)
+
+
+def requested_items(request: HttpRequest) -> list[str]:
+    """``items`` as repeated parameters (the builder's checkboxes), comma lists, or both."""
+    items = (item.strip() for value in request.GET.getlist("items") for item in value.split(","))
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def _parse_item(item: str) -> tuple[type[Document], str]:
+    kind, _, slug = item.partition(":")
+    if kind not in MODELS or not slug:
+        raise BadRequest(f"“{item}” is not an item: write article:<slug> or nutrient:<slug>.")
+    return MODELS[kind], slug
+
+
+@require_safe
+def combined_handout(request: HttpRequest) -> HttpResponse:
+    """Several articles and nutrients in one PDF: ``?items=article:a,nutrient:b`` (at most 20).
+
+    One contents list, one reference list numbered across all parts, one disclaimer. With no
+    items at all, the reader is sent to the builder to choose some.
+    """
+    items = requested_items(request)
+    if not items:
+        return redirect("handout-builder")
+    try:
+        paper = _paper(request)
+        if len(items) > handouts.MAX_PARTS:
+            raise BadRequest(
+                f"A handout can hold at most {handouts.MAX_PARTS} pages; {len(items)} were asked for."
+            )
+        wanted = [(item, *_parse_item(item)) for item in items]
+    except BadRequest as error:
+        return _error(request, 400, "This PDF address is not quite right", str(error))
+    visible = {}
+    for model in dict.fromkeys(model for _, model, _ in wanted):
+        slugs = [slug for _, wanted_model, slug in wanted if wanted_model is model]
+        documents = model.objects.visible_to(request.user).filter(slug__in=slugs)
+        visible.update({(model, document.slug): document for document in documents})
+    if missing := [item for item, model, slug in wanted if (model, slug) not in visible]:
+        return _error(
+            request, 404, "A page in this handout is not available",
+            f"There is no published page “{missing[0]}”. Remove it from the list and try again.",
+        )  # fmt: skip
+    parts = [visible[model, slug] for _, model, slug in wanted]
+    return _pdf_response(request, parts, paper)
+
+
+@require_safe
+def handout_builder(request: HttpRequest) -> HttpResponse:
+    """Choose published articles and nutrients for one PDF. Template: ``handouts/builder.html``.
+
+    A plain GET form: its checkboxes submit repeated ``items`` to ``combined_handout``.
+    ``?items=…`` here pre-ticks pages (the "combine" link on each page uses it).
+    """
+    groups = [
+        (
+            model._meta.verbose_name_plural.capitalize(),
+            [(f"{kind}:{doc.slug}", doc) for doc in model.objects.published().order_by("title")],
+        )
+        for kind, model in MODELS.items()
+    ]
+    return render(
+        request,
+        "handouts/builder.html",
+        {
+            "groups": groups,
+            "chosen": set(requested_items(request)),
+            "paper": getattr(settings, "CRAMPS_HANDOUT_PAPER", "a4"),
+            "max_items": handouts.MAX_PARTS,
+            "action": reverse("combined-handout"),
+        },
+    )

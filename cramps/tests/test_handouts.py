@@ -1,0 +1,481 @@
+"""PDF handouts: what a reader finds in the PDF, who may get one, and how stored PDFs are reused.
+
+Every test renders for real and reads the PDF back with pypdf.
+"""
+
+import io
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from pypdf import PdfReader
+
+from cramps import handouts
+from cramps.models import KeyPoint, Status
+from cramps.services import document_refresh
+
+from .factories import make_article, make_nutrient, make_reference
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN = {
+    "draft": {"status": Status.DRAFT},
+    "review": {"status": Status.REVIEW},
+    "scheduled": {"status": Status.PUBLISHED, "publish_at": timezone.now() + timedelta(days=3)},
+}
+A4 = (595, 842)
+LETTER = (612, 792)
+
+
+@pytest.fixture(autouse=True)
+def _store(settings, tmp_path):
+    """Each test has its own empty handout store and the default limits."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CRAMPS_HANDOUT_TIMEOUT = 60
+    settings.CRAMPS_HANDOUT_MEMORY_MB = 1024
+    settings.CRAMPS_HANDOUT_PAPER = "a4"
+
+
+@pytest.fixture
+def renders():
+    """Every render, as the keys ``handout_rendered`` reports (stored handouts send nothing)."""
+    seen: list[str] = []
+
+    def receiver(sender, key, **kwargs):
+        seen.append(key)
+
+    handouts.handout_rendered.connect(receiver)
+    yield seen
+    handouts.handout_rendered.disconnect(receiver)
+
+
+def stored_files(settings) -> list[str]:
+    folder = settings.MEDIA_ROOT / handouts.STORE_FOLDER
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+def read_pdf(response) -> PdfReader:
+    """The PDF of a handout response (a streamed response can be read once: keep the reader)."""
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"] == "application/pdf"
+    return PdfReader(io.BytesIO(response.getvalue()))
+
+
+def pdf_pages(response) -> list[str]:
+    return [page.extract_text() for page in read_pdf(response).pages]
+
+
+def page_size(reader: PdfReader) -> tuple[int, int]:
+    box = reader.pages[0].mediabox
+    return round(box.width), round(box.height)
+
+
+def in_text_citations(text: str) -> list[str]:
+    """The bracketed citation numbers of a text, in reading order: ['1', '1–3', '5, p. 12']."""
+    return re.findall(r"\[(\d[\d,–]*(?:, p\. \d+)?)\]", text)
+
+
+def reference_titles(text: str) -> list[tuple[str, str]]:
+    """(number, title) of each reference list entry, in the order they are printed."""
+    listing = text[text.index("\nReferences\n") :]
+    return re.findall(r"(\d+)\. Author\d+ AB\. (Study of \w+)\.", listing)
+
+
+@pytest.fixture
+def refs():
+    return {
+        key: make_reference(key=key, title=f"Study of {key}", pmid=str(9000 + n), doi=f"10.1000/{key}")
+        for n, key in enumerate(["alpha", "beta", "gamma", "delta", "eps", "zeta"])
+    }
+
+
+@pytest.fixture
+def article(refs):
+    return make_article(
+        title="Leg cramps at night",
+        slug="night-cramps",
+        summary="Night cramps are common [@gamma].",
+        key_points=["Stretching may help [@beta].", "Magnesium has mixed evidence [@alpha; @beta; @gamma]."],
+        body="## Why they happen\n\nNobody knows [@zeta].\n\n### Risk factors\n\nAge [@delta, p. 12].\n\n"
+        "## What helps\n\nStretch your calves before bed.",
+        faqs=[("Is quinine safe?", "Not usually [@eps].")],
+        tags=["night", "legs"],
+        medical_reviewer="Dr A. Example, MD",
+        reviewed_on=timezone.now().date() - timedelta(days=30),
+    )
+
+
+def test_article_handout_is_a_cited_document_for_the_doctor(client, article):
+    response = client.get("/articles/night-cramps/handout.pdf")
+
+    pages = pdf_pages(response)
+    text = "\n".join(pages)
+    body = text[: text.index("\nReferences\n")]
+    assert "Leg cramps at night" in pages[0]
+    assert "For discussion with your healthcare provider. Not medical advice." in pages[0]
+    assert "Notes / my current medications" in pages[0]
+    # gamma=1 (summary), beta=2, alpha=3 (key points), zeta=4, delta=5 (body), eps=6 (FAQ).
+    assert in_text_citations(body) == ["1", "2", "1–3", "4", "5, p. 12", "6"]
+    assert reference_titles(text) == [
+        ("1", "Study of gamma"), ("2", "Study of beta"), ("3", "Study of alpha"),
+        ("4", "Study of zeta"), ("5", "Study of delta"), ("6", "Study of eps"),
+    ]  # fmt: skip
+    for number, page in enumerate(pages, start=1):
+        assert f"page {number} of {len(pages)}" in page
+        assert "Cramps · http://testserver/articles/night-cramps/" in page
+    assert "Medically reviewed by Dr A. Example, MD on" in pages[0]
+    assert f"Generated {timezone.now():%-d %B %Y}" in pages[0]
+    assert response["Content-Disposition"] == 'inline; filename="cramps-night-cramps-handout.pdf"'
+
+
+def test_handout_links_metadata_bookmarks_and_tags(client, article):
+    reader = read_pdf(client.get("/articles/night-cramps/handout.pdf"))
+
+    links = {
+        annotation.get_object()["/A"].get("/URI")
+        for page in reader.pages
+        for annotation in page.get("/Annots", [])
+        if "/A" in annotation.get_object()
+    }
+    assert {"https://pubmed.ncbi.nlm.nih.gov/9000/", "https://doi.org/10.1000/alpha"} <= links
+    assert reader.metadata.title == "Leg cramps at night"
+    assert reader.metadata.author == "Cramps"
+    assert reader.metadata.subject == "Night cramps are common [1]."
+    assert set(reader.metadata["/Keywords"].split(", ")) == {"night", "legs"}
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    title, children = reader.outline[0], reader.outline[1]
+    assert title.title == "Leg cramps at night"
+    assert [item.title for item in children if not isinstance(item, list)] == [
+        "Key points", "Why they happen", "What helps", "Frequently asked questions", "References",
+    ]  # fmt: skip
+
+
+def test_nutrient_handout_shows_evidence_foods_and_interactions(client, refs):
+    make_nutrient(
+        title="Magnesium",
+        slug="magnesium",
+        aliases="Mg",
+        evidence_rationale="Trials disagree [@beta; @alpha].",
+        body="## What it is\n\nA mineral [@gamma].",
+        foods=[("Pumpkin seeds", "150 mg per 30 g", "Rich [@delta]")],
+        interactions=[("Quinolone antibiotics", "Take apart [@alpha].")],
+    )
+
+    text = "\n".join(pdf_pages(client.get("/nutrients/magnesium/handout.pdf")))
+
+    assert "Also called: Mg" in text and "Evidence for muscle cramps" in text
+    assert "Pumpkin seeds" in text and "Quinolone antibiotics" in text
+    assert in_text_citations(text[: text.index("\nReferences\n")]) == ["1,2", "3", "4", "2"]
+    assert [title for _, title in reference_titles(text)] == [
+        "Study of beta", "Study of alpha", "Study of gamma", "Study of delta",
+    ]  # fmt: skip
+
+
+def test_combined_handout_merges_and_renumbers_the_references(client, refs):
+    make_article(title="Night cramps", slug="night", body="First [@beta]. Then [@alpha].")
+    make_nutrient(title="Magnesium", slug="magnesium", body="Shared [@alpha]; own [@gamma; @beta].")
+
+    response = client.get("/handout.pdf?items=article:night,nutrient:magnesium&paper=letter")
+
+    reader = read_pdf(response)
+    pages = [page.extract_text() for page in reader.pages]
+    text = "\n".join(pages)
+    body = text[: text.index("\nReferences\n")]
+    assert reader.metadata.title == "Handout: Night cramps; Magnesium"
+    assert "Handout for your appointment" in pages[0] and "Contents" in pages[0]
+    # beta=1, alpha=2 from the article; the nutrient's alpha and beta keep them, gamma is 3.
+    assert in_text_citations(body) == ["1", "2", "2", "1,3"]
+    assert reference_titles(text) == [
+        ("1", "Study of beta"), ("2", "Study of alpha"), ("3", "Study of gamma"),
+    ]  # fmt: skip
+    assert text.count("Study of alpha") == 1
+    assert text.count("Not medical advice") == 1
+    assert "http://testserver/articles/night/" in text and "http://testserver/nutrients/magnesium/" in text
+    assert pages[-1].count(f"page {len(pages)} of {len(pages)}") == 1
+    assert response["Content-Disposition"] == 'inline; filename="cramps-night-magnesium-handout.pdf"'
+    assert page_size(reader) == LETTER
+
+
+def test_combined_handout_takes_repeated_items_from_the_builder_form(client, refs):
+    make_article(title="Night cramps", slug="night")
+    make_nutrient(title="Magnesium", slug="magnesium")
+    make_nutrient(title="Potassium", slug="potassium")
+
+    response = client.get(
+        "/handout.pdf?items=nutrient:magnesium&items=article:night,nutrient:potassium&items=article:night"
+    )
+
+    reader = read_pdf(response)
+    text = "\n".join(page.extract_text() for page in reader.pages[1:])
+    assert reader.metadata.title == "Handout: Magnesium; Night cramps; Potassium"
+    assert text.index("Magnesium") < text.index("Night cramps") < text.index("Potassium")
+
+
+def test_paper_size_follows_the_parameter_or_the_setting(client, settings, article):
+    assert page_size(read_pdf(client.get("/articles/night-cramps/handout.pdf"))) == A4
+    assert page_size(read_pdf(client.get("/articles/night-cramps/handout.pdf?paper=letter"))) == LETTER
+    settings.CRAMPS_HANDOUT_PAPER = "letter"
+    assert page_size(read_pdf(client.get("/articles/night-cramps/handout.pdf"))) == LETTER
+
+
+def test_unknown_paper_size_is_a_clear_400(client, article):
+    response = client.get("/articles/night-cramps/handout.pdf?paper=a3")
+
+    assert response.status_code == 400
+    assert "Unknown paper size “a3”: choose a4 or letter." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("items", "status", "message"),
+    [
+        ("article:night,recipe:soup", 400, "“recipe:soup” is not an item"),
+        ("article:", 400, "“article:” is not an item"),
+        ("night", 400, "“night” is not an item"),
+        ("article:night,nutrient:nope", 404, "There is no published page “nutrient:nope”"),
+        (",".join(f"article:a{n}" for n in range(21)), 400, "at most 20 pages; 21 were asked for"),
+    ],
+)
+def test_bad_items_are_refused_naming_the_item(client, items, status, message):
+    make_article(title="Night cramps", slug="night")
+
+    response = client.get("/handout.pdf", {"items": items})
+
+    assert response.status_code == status
+    assert message in response.content.decode()
+
+
+def test_no_items_leads_to_the_builder(client):
+    response = client.get("/handout.pdf")
+
+    assert response.status_code == 302 and response["Location"] == "/handout/"
+
+
+@pytest.mark.parametrize("state", HIDDEN)
+def test_hidden_pages_have_no_public_handout_but_staff_can_preview(staff_client, state):
+    make_article(title="Visible", slug="visible")
+    make_article(title="Hidden page", slug="hidden", **HIDDEN[state])
+    make_nutrient(title="Hidden nutrient", slug="hidden-nutrient", **HIDDEN[state])
+    anonymous = Client()
+
+    assert anonymous.get("/articles/hidden/handout.pdf").status_code == 404
+    assert anonymous.get("/nutrients/hidden-nutrient/handout.pdf").status_code == 404
+    assert anonymous.get("/handout.pdf?items=article:visible,article:hidden").status_code == 404
+    preview = staff_client.get("/articles/hidden/handout.pdf")
+    assert "Preview for editors" in "\n".join(pdf_pages(preview))
+    assert "private" in preview["Cache-Control"]
+    assert staff_client.get("/handout.pdf?items=article:visible,nutrient:hidden-nutrient").status_code == 200
+
+
+def test_etag_and_last_modified_answer_conditional_requests(client, article):
+    first = client.get("/articles/night-cramps/handout.pdf")
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+
+    assert re.fullmatch(r'"[0-9a-f]{64}"', etag)
+    assert "public" in first["Cache-Control"]
+    url = "/articles/night-cramps/handout.pdf"
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+    assert client.get(f"{url}?paper=letter")["ETag"] != etag
+    head = client.head(url)
+    assert head.status_code == 200 and head["ETag"] == etag and head["Content-Type"] == "application/pdf"
+
+
+def test_stored_handout_is_served_without_rendering(client, settings, renders, article):
+    first = client.get("/articles/night-cramps/handout.pdf")
+    files = stored_files(settings)
+    # Rendering is now impossible: only the store can answer.
+    settings.CRAMPS_HANDOUT_TIMEOUT = 0.0001
+
+    second = client.get("/articles/night-cramps/handout.pdf")
+
+    assert second.status_code == 200
+    assert second["ETag"] == first["ETag"]
+    assert second.getvalue() == first.getvalue()
+    assert len(renders) == 1 and stored_files(settings) == files == [f"{first['ETag'].strip(chr(34))}.pdf"]
+
+
+def test_editing_the_content_makes_a_new_handout(client, renders, article):
+    first = client.get("/articles/night-cramps/handout.pdf")
+
+    article.body += "\n\nA new paragraph about calf stretches."
+    article.save()
+    document_refresh(document=article)
+    second = client.get("/articles/night-cramps/handout.pdf")
+
+    assert second["ETag"] != first["ETag"]
+    assert "A new paragraph about calf stretches." in "\n".join(pdf_pages(second))
+    KeyPoint.objects.filter(article=article).update(text_html="An edited key point.")
+    third = client.get("/articles/night-cramps/handout.pdf")
+    assert third["ETag"] != second["ETag"]
+    assert "An edited key point." in "\n".join(pdf_pages(third))
+    assert len(renders) == 3
+
+
+def test_editing_a_cited_reference_makes_a_new_handout(client, refs, article):
+    first = client.get("/articles/night-cramps/handout.pdf")
+
+    refs["delta"].title = "A corrected title"
+    refs["delta"].save()
+    second = client.get("/articles/night-cramps/handout.pdf")
+
+    assert second["ETag"] != first["ETag"]
+    text = "\n".join(pdf_pages(second))
+    assert "A corrected title" in text and "Study of delta" not in text
+
+
+def test_a_failed_render_is_a_clear_503_leaves_nothing_and_the_next_request_works(client, settings, article):
+    settings.CRAMPS_HANDOUT_TIMEOUT = 0.0001
+
+    failed = client.get("/articles/night-cramps/handout.pdf")
+
+    assert failed.status_code == 503
+    assert failed["Retry-After"] == "30"
+    page = failed.content.decode()
+    assert "We could not make this PDF just now" in page and "longer than 0.0001 seconds" in page
+    assert '<a href="/articles/night-cramps/">Back to “Leg cramps at night”</a>' in page
+    assert stored_files(settings) == []
+    settings.CRAMPS_HANDOUT_TIMEOUT = 60
+    assert "Leg cramps at night" in pdf_pages(client.get("/articles/night-cramps/handout.pdf"))[0]
+
+
+def test_a_render_over_the_memory_limit_fails_cleanly(client, settings, article):
+    settings.CRAMPS_HANDOUT_MEMORY_MB = 1
+
+    failed = client.get("/articles/night-cramps/handout.pdf")
+
+    assert failed.status_code == 503
+    assert "The PDF could not be made" in failed.content.decode()
+    assert stored_files(settings) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_requests_for_a_missing_handout_render_it_once(settings, renders):
+    make_reference(key="busyref")
+    make_article(title="Busy page", slug="busy", body="Text [@busyref].")
+    responses = []
+    start = threading.Barrier(6)
+
+    def fetch():
+        start.wait()
+        try:
+            responses.append(Client().get("/articles/busy/handout.pdf"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=fetch) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [response.status_code for response in responses] == [200] * 6
+    assert len({response.getvalue() for response in responses}) == 1
+    assert len(renders) == 1
+    assert len(stored_files(settings)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_render_in_another_process_is_waited_for_not_repeated(settings, renders):
+    """Another app server holds the shared lock; this one waits and serves its result."""
+    from django.core.cache import cache
+
+    article = make_article(title="Shared page", slug="shared")
+    key = handouts.handout_key(parts=[article], paper="a4", site_url="http://testserver/")
+    cache.add(f"handout-lock:{key}", "another-server", timeout=60)
+    responses = []
+
+    def fetch():
+        try:
+            responses.append(Client().get("/articles/shared/handout.pdf"))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=fetch)
+    thread.start()
+    thread.join(timeout=0.5)
+    assert thread.is_alive(), "the request should be waiting for the other server"
+
+    pdf = handouts.handout_render(parts=[article], paper="a4", site_url="http://testserver/")
+    handouts.handout_store(key=key, pdf=pdf)
+    thread.join()
+
+    assert responses[0].status_code == 200 and responses[0].getvalue() == pdf
+    assert renders == []
+
+
+def test_render_handouts_prerenders_every_published_handout(settings, renders, article):
+    make_nutrient(title="Magnesium", slug="magnesium")
+    make_article(title="Draft", slug="draft", status=Status.DRAFT)
+    output = io.StringIO()
+
+    call_command("render_handouts", "--paper", "all", stdout=output)
+
+    lines = output.getvalue().splitlines()
+    assert lines[0] == "[#####...............] 1/4 article night-cramps (a4): rendered"
+    assert lines[3] == "[####################] 4/4 nutrient magnesium (letter): rendered"
+    assert "4 rendered, 0 already stored, 0 failed, of 4." in lines[-1]
+    assert len(stored_files(settings)) == 4 and len(renders) == 4
+
+    output = io.StringIO()
+    call_command("render_handouts", stdout=output)
+    assert "0 rendered, 2 already stored, 0 failed" in output.getvalue()
+
+    output = io.StringIO()
+    call_command("render_handouts", "--force", stdout=output)
+    assert "2 rendered, 0 already stored, 0 failed" in output.getvalue()
+    assert len(renders) == 6
+
+
+def test_prerendered_handouts_are_the_ones_readers_get(client, settings, renders, article):
+    settings.CRAMPS_SITE_URL = "http://testserver"
+    call_command("render_handouts", stdout=io.StringIO())
+
+    client.get("/articles/night-cramps/handout.pdf")
+
+    assert len(renders) == 1
+
+
+def test_render_handouts_fails_loudly(settings, article):
+    settings.CRAMPS_HANDOUT_TIMEOUT = 0.0001
+    errors = io.StringIO()
+
+    with pytest.raises(CommandError, match="0 rendered, 0 already stored, 1 failed"):
+        call_command("render_handouts", stdout=io.StringIO(), stderr=errors)
+
+    assert "article night-cramps (a4): The PDF took longer" in errors.getvalue()
+    assert stored_files(settings) == []
+
+
+def test_every_page_links_to_its_handout_and_the_builder(client, article):
+    nutrient = make_nutrient(title="Magnesium", slug="magnesium")
+
+    article_page = client.get(article.get_absolute_url()).content.decode()
+    nutrient_page = client.get(nutrient.get_absolute_url()).content.decode()
+
+    link = '<a href="{}" type="application/pdf">Download PDF for your doctor</a>'
+    assert link.format("/articles/night-cramps/handout.pdf") in article_page
+    assert link.format("/nutrients/magnesium/handout.pdf") in nutrient_page
+    assert 'href="/handout/?items=nutrient:magnesium"' in nutrient_page
+    assert '<a href="/handout/">Handout builder</a>' in article_page
+
+
+def test_builder_lists_published_pages_as_checkboxes(client):
+    make_article(title="Night cramps", slug="night")
+    make_nutrient(title="Magnesium", slug="magnesium")
+    make_article(title="Secret draft", slug="secret", status=Status.DRAFT)
+
+    page = client.get("/handout/?items=nutrient:magnesium").content.decode()
+
+    assert '<form method="get" action="/handout.pdf">' in page
+    assert '<input type="checkbox" name="items" value="article:night"> Night cramps' in page
+    assert '<input type="checkbox" name="items" value="nutrient:magnesium" checked> Magnesium' in page
+    assert "Secret draft" not in page
