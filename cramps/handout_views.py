@@ -20,7 +20,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from . import handouts
+from . import handout_store, handouts
 from .models import Article, Document, Nutrient
 
 MODELS: dict[str, type[Document]] = {"article": Article, "nutrient": Nutrient}
@@ -51,13 +51,13 @@ def _paper(request: HttpRequest) -> str:
 def _pdf_response(request: HttpRequest, parts: Sequence[Document], paper: str) -> HttpResponse:
     """Serve the stored handout (rendering it only when missing), honouring If-None-Match."""
     site_url = request.build_absolute_uri("/")
-    key = handouts.handout_key(parts=parts, paper=paper, site_url=site_url)
+    key = handout_store.handout_key(parts=parts, paper=paper, site_url=site_url)
     etag = f'"{key}"'
     # A client holding this ETag already has exactly this PDF: no need to open the store.
     if (not_modified := get_conditional_response(request, etag=etag)) is not None:
         return not_modified
     try:
-        stored = handouts.handout_stored(key) or handouts.handout_get(
+        stored = handout_store.handout_stored(key) or handout_store.handout_get(
             parts=parts, paper=paper, site_url=site_url
         )
     except handouts.HandoutError as error:

@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from cramps import handouts
+from cramps import handout_store, handouts
 from cramps.models import KeyPoint, Status
 from cramps.services import document_refresh
 
@@ -50,13 +50,13 @@ def renders():
     def receiver(sender, key, **kwargs):
         seen.append(key)
 
-    handouts.handout_rendered.connect(receiver)
+    handout_store.handout_rendered.connect(receiver)
     yield seen
-    handouts.handout_rendered.disconnect(receiver)
+    handout_store.handout_rendered.disconnect(receiver)
 
 
 def stored_files(settings) -> list[str]:
-    folder = settings.MEDIA_ROOT / handouts.STORE_FOLDER
+    folder = settings.MEDIA_ROOT / handout_store.STORE_FOLDER
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
 
@@ -389,7 +389,7 @@ def test_a_render_in_another_process_is_waited_for_not_repeated(settings, render
     from django.core.cache import cache
 
     article = make_article(title="Shared page", slug="shared")
-    key = handouts.handout_key(parts=[article], paper="a4", site_url="http://testserver/")
+    key = handout_store.handout_key(parts=[article], paper="a4", site_url="http://testserver/")
     cache.add(f"handout-lock:{key}", "another-server", timeout=60)
     responses = []
 
@@ -405,7 +405,7 @@ def test_a_render_in_another_process_is_waited_for_not_repeated(settings, render
     assert thread.is_alive(), "the request should be waiting for the other server"
 
     pdf = handouts.handout_render(parts=[article], paper="a4", site_url="http://testserver/")
-    handouts.handout_store(key=key, pdf=pdf)
+    handout_store.handout_store(key=key, pdf=pdf)
     thread.join()
 
     assert responses[0].status_code == 200 and responses[0].getvalue() == pdf

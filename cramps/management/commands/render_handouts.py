@@ -3,7 +3,7 @@ from collections import Counter
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cramps import handouts
+from cramps import handout_store, handouts
 from cramps.models import Article, Nutrient
 
 BAR_WIDTH = 20
@@ -43,12 +43,12 @@ class Command(BaseCommand):
         failures = []
         for index, (document, size) in enumerate(jobs, start=1):
             label = f"{document._meta.model_name} {document.slug} ({size})"
-            key = handouts.handout_key(parts=[document], paper=size, site_url=site_url)
-            if not force and handouts.handout_stored(key) is not None:
+            key = handout_store.handout_key(parts=[document], paper=size, site_url=site_url)
+            if not force and handout_store.handout_stored(key) is not None:
                 outcome = "already stored"
             else:
                 try:
-                    handouts.handout_get(parts=[document], paper=size, site_url=site_url, force=force)
+                    handout_store.handout_get(parts=[document], paper=size, site_url=site_url, force=force)
                     outcome = "rendered"
                 except handouts.HandoutError as error:
                     outcome = "failed"
