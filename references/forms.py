@@ -3,7 +3,10 @@ from django import forms
 from .models import Reference
 from .names import names_from_lines, names_to_lines
 
-NAMES_HELP = "One person per line as “Family, Given” (e.g. Rude, Robert K); an organisation without a comma."
+NAMES_HELP = (
+    "One person per line as “Family, Given” (e.g. Rude, Robert K). An organisation without a comma, "
+    "or in braces if its name has one (e.g. {Institute of Medicine, Food and Nutrition Board})."
+)
 
 
 class ReferenceForm(forms.ModelForm):

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import identifiers
+from .formats.records import describe_identity, match_keys
 from .models import Reference
 
 
@@ -14,24 +15,10 @@ class Problem:
     message: str
 
 
-def duplicate_identity(reference: Reference) -> list[tuple]:
-    """The identities under which two records are the same work, strongest first."""
-    identities = []
-    if reference.doi:
-        identities.append(("DOI", identifiers.normalize_doi(reference.doi)))
-    if reference.pmid:
-        identities.append(("PMID", identifiers.normalize_pmid(reference.pmid)))
-    title = identifiers.normalize_title(reference.title)
-    if title:
-        identities.append(("title, first author and year", title, reference.first_author_family.casefold(),
-                           reference.issued_year))  # fmt: skip
-    return identities
-
-
 def find_duplicates(references: Iterable[Reference]) -> list[Problem]:
     groups: dict[tuple, list[Reference]] = defaultdict(list)
     for reference in references:
-        for identity in duplicate_identity(reference):
+        for identity in match_keys(reference.record):
             groups[identity].append(reference)
     problems, reported = [], set()
     for identity, members in groups.items():
@@ -39,7 +26,7 @@ def find_duplicates(references: Iterable[Reference]) -> list[Problem]:
         if len(members) > 1 and keys not in reported:
             reported.add(keys)
             others = ", ".join(f"@{key}" for key in keys[1:])
-            problems.append(Problem(members[0], f"same {identity[0]} as {others}"))
+            problems.append(Problem(members[0], f"{describe_identity(identity)} as {others}"))
     return problems
 
 

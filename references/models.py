@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 
 from . import identifiers
+from .formats.csljson import item_from_record
+from .formats.records import RECORD_FIELDS
 
 
 class ReferenceType(models.TextChoices):
@@ -89,6 +91,10 @@ class Reference(models.Model):
 
     class Meta:
         ordering = ["key"]
+        permissions = [
+            ("import_reference", "Can import references from files"),
+            ("export_reference", "Can export references to files"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["doi"],
@@ -151,36 +157,17 @@ class Reference(models.Model):
         return f"https://doi.org/{self.doi}" if self.doi else ""
 
     @property
+    def record(self) -> dict:
+        """This reference in the record shape the file formats read and write."""
+        return {field: getattr(self, field) for field in RECORD_FIELDS}
+
+    @property
     def csl(self) -> dict:
-        """This record as a CSL-JSON item (the shape citeproc-py and CSL-JSON export use)."""
-        item: dict = {"id": self.key, "type": self.type, "title": self.title}
-        if self.authors:
-            item["author"] = self.authors
-        if self.editors:
-            item["editor"] = self.editors
-        if self.issued_year:
-            item["issued"] = {"date-parts": [[self.issued_year]]}
-        if self.accessed:
-            item["accessed"] = {"date-parts": [[self.accessed.year, self.accessed.month, self.accessed.day]]}
-        optional = {
-            # Styles print the journal from container-title; an abbreviation alone must still show.
-            "container-title": self.container_title or self.container_title_short,
-            "container-title-short": self.container_title_short,
-            "volume": self.volume,
-            "issue": self.issue,
-            "page": self.pages,
-            "publisher": self.publisher,
-            "publisher-place": self.publisher_place,
-            "edition": self.edition,
-            "URL": self.url,
-            "DOI": self.doi,
-            "PMID": self.pmid,
-            "PMCID": self.pmcid,
-            "ISBN": self.isbn,
-            "abstract": self.abstract,
-            "note": self.note,
-        }
-        item.update({name: value for name, value in optional.items() if value})
+        """This record as a CSL-JSON item, for citeproc-py."""
+        item = item_from_record(self.record)
+        # Styles print the journal from container-title; an abbreviation alone must still show.
+        if "container-title" not in item and self.container_title_short:
+            item["container-title"] = self.container_title_short
         return item
 
 

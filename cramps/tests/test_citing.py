@@ -186,6 +186,6 @@ def test_check_citations_reports_every_kind_of_problem(refs):
     assert error is not None and "problems found" in error
     assert f"Article “{article.title}” (body): unknown key @missing1999" in output
     assert "@delta: Title of delta" in output and "@eps: Title of eps" in output  # cited nowhere
-    assert "@alpha: same title, first author and year as @alphacopy" in output
+    assert "@alpha: same title, first author and year as @alphacopy" in output, output
     assert "@beta: malformed PMID “12ab”" in output
     assert "@gamma: malformed DOI “nonsense”" in output

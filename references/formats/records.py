@@ -360,6 +360,16 @@ def match_keys(record: dict) -> list[tuple]:
     return keys
 
 
+_IDENTITY_LABELS = {"doi": "DOI", "pmid": "PMID"}
+
+
+def describe_identity(identity: tuple) -> str:
+    """``("doi", "10.1/x")`` → "same DOI 10.1/x", for messages."""
+    if identity[0] in _IDENTITY_LABELS:
+        return f"same {_IDENTITY_LABELS[identity[0]]} {identity[1]}"
+    return "same title, first author and year"
+
+
 def duplicate_signature(record: dict) -> tuple:
     """The strongest of ``match_keys`` (``()`` if there is none)."""
     keys = match_keys(record)

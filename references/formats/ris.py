@@ -8,7 +8,7 @@ import re
 
 import rispy
 
-from ..names import name_from_text
+from ..names import name_from_text, name_to_text
 from . import wos
 from .records import (
     build_record,
@@ -186,7 +186,5 @@ def _entry(record: dict) -> dict:
 
 
 def _name(name: dict) -> str:
-    """Family, Given; a comma even with no given name, so the name does not read back as an organisation."""
-    if "literal" in name:
-        return name["literal"]
-    return f"{name.get('family', '')}, {name.get('given', '')}".rstrip()
+    """Family, Given; organisations as ``references.names`` writes them, so they read back the same."""
+    return name_to_text(name)

@@ -245,3 +245,13 @@ def test_dump_writes_plain_ris():
     assert "SP  - 749\nEP  - 58\n" in text
     assert "AN  - 9556074\n" in text
     assert text.rstrip().endswith("ER  -")
+
+
+def test_an_organisation_with_a_comma_survives_a_ris_round_trip():
+    record = build_record(type="report", title="Dietary Reference Intakes", issued_year=1997,
+                          authors=[{"literal": "Institute of Medicine, Food and Nutrition Board"}, {"family": "Plato"}])  # fmt: skip
+
+    text = ris.dump([record])
+
+    assert "AU  - {Institute of Medicine, Food and Nutrition Board}\n" in text
+    assert ris.parse(text)[0]["authors"] == record["authors"]
