@@ -5,6 +5,7 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .admin_transfer import ContentTransferMixin
 from .citing import citation_context, citations_sync
 from .forms import DocumentAdminForm
 from .integrity import broken_citations
@@ -112,14 +113,14 @@ class InteractionInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(DocumentAdmin):
+class ArticleAdmin(ContentTransferMixin, DocumentAdmin):
     inlines = [KeyPointInline, FAQInline, CitationInline]
     autocomplete_fields = ["related_nutrients"]
     publishing_fields = [*DocumentAdmin.publishing_fields, "related_nutrients", "medical_reviewer", "reviewed_on"]
 
 
 @admin.register(Nutrient)
-class NutrientAdmin(DocumentAdmin):
+class NutrientAdmin(ContentTransferMixin, DocumentAdmin):
     inlines = [FoodSourceInline, InteractionInline, CitationInline]
     list_display = ["title", "kind", "evidence_grade", "status", "publish_at", "updated"]
     list_filter = ["status", "kind", "evidence_grade", "tags"]

@@ -145,7 +145,11 @@ class Article(Document):
     tags = TaggableManager(blank=True, help_text="Conditions and topics, e.g. neuropathy, pregnancy.")
 
     class Meta(Document.Meta):
-        pass
+        # For all content (articles, nutrients and the references they cite): one pair, on one model.
+        permissions = [
+            ("import_content", "Can import site content (articles, nutrients, references) from JSON"),
+            ("export_content", "Can export site content (articles, nutrients, references) to JSON"),
+        ]
 
     def get_absolute_url(self) -> str:
         return reverse("article-detail", kwargs={"slug": self.slug})

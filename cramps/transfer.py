@@ -1,0 +1,500 @@
+"""A site's content as one JSON file, to move it between Cramps instances.
+
+The file holds every nutrient and article (with tags, key points, FAQs, food sources,
+interactions and related nutrients by slug) and the full record of every reference they cite.
+It is deterministic: keys sorted, items ordered by slug (references by key), inline rows in
+their display order, no database ids and no timestamps but ``publish_at`` and ``reviewed_on``;
+so exporting, importing into an empty site and exporting again gives the same bytes.
+
+Importing checks everything before writing anything (a problem names the item and field),
+then writes in one transaction: references first (matched by key; a reference that is the same
+work as one here under another key is refused, since the documents cite it by the file's key),
+then nutrients and articles (matched by slug, their inline rows replaced), each re-rendered
+with ``document_refresh``. Items identical to what the site has are left untouched.
+"""
+
+import copy
+import datetime
+import json
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from references.citations import cited_keys
+from references.formats import empty_record, match_keys
+from references.formats.records import RECORD_FIELDS, ParseError, describe_identity, read_text
+from references.models import Reference
+from references.resources import ReferenceIndex
+from references.validators import validate_citations
+
+from .models import FAQ, Article, Document, FoodSource, Interaction, KeyPoint, Nutrient
+from .services import document_refresh
+
+FORMAT = "cramps-content"
+VERSION = 1
+
+# The plain fields of each kind of document, and its lists.
+_DOCUMENT_SCALARS = ("title", "slug", "summary", "body", "status", "publish_at", "featured")
+SCALARS = {
+    Article: (*_DOCUMENT_SCALARS, "medical_reviewer", "reviewed_on"),
+    Nutrient: (*_DOCUMENT_SCALARS, "kind", "aliases", "evidence_grade", "evidence_rationale"),
+}
+# Inline rows: (document field, model, the fields of one row); key points are plain strings.
+INLINES = {
+    Article: {"key_points": (KeyPoint, ("text",)), "faqs": (FAQ, ("question", "answer"))},
+    Nutrient: {
+        "food_sources": (FoodSource, ("food", "amount", "notes")),
+        "interactions": (Interaction, ("medication", "effect")),
+    },
+}
+LISTS = {
+    Article: ("tags", "related_nutrients", "key_points", "faqs"),
+    Nutrient: ("tags", "food_sources", "interactions"),
+}
+TAG_MAX_LENGTH = 100
+
+
+class ContentImportError(Exception):
+    """The file was refused; ``problems`` lists every reason, each naming the item and field."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportedItem:
+    kind: str  # "reference", "nutrient" or "article"
+    name: str  # key or slug
+    title: str
+    action: str  # "new", "update" or "unchanged"
+
+
+@dataclass
+class ContentImportSummary:
+    items: list[ImportedItem] = field(default_factory=list)
+
+    def count(self, kind: str, action: str) -> int:
+        return sum(item.kind == kind and item.action == action for item in self.items)
+
+    def __str__(self) -> str:
+        parts = []
+        for kind in ("reference", "nutrient", "article"):
+            counts = ", ".join(
+                f"{self.count(kind, action)} {action}" for action in ("new", "update", "unchanged")
+            )
+            parts.append(f"{kind}s: {counts}")
+        return "; ".join(parts).capitalize()
+
+
+# Export ----------------------------------------------------------------------------------------
+
+
+def content_export() -> str:
+    """Every nutrient and article, and the references they cite, as the JSON text of the file."""
+    nutrients = Nutrient.objects.order_by("slug").prefetch_related("tags", "food_sources", "interactions")
+    articles = Article.objects.order_by("slug").prefetch_related(
+        "tags", "key_points", "faqs", "related_nutrients"
+    )
+    documents = [*nutrients, *articles]
+    keys = cited_keys(text for document in documents for _, text in document.citation_sources())
+    data = {
+        "format": FORMAT,
+        "version": VERSION,
+        "references": [reference_data(r) for r in Reference.objects.filter(key__in=keys).order_by("key")],
+        "nutrients": [document_data(nutrient) for nutrient in nutrients],
+        "articles": [document_data(article) for article in articles],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def reference_data(reference: Reference) -> dict:
+    data = reference.record
+    data["accessed"] = reference.accessed.isoformat() if reference.accessed else None
+    return data
+
+
+def document_data(document: Document) -> dict:
+    model = type(document)
+    data = {name: _scalar_text(getattr(document, name)) for name in SCALARS[model]}
+    data["tags"] = sorted((tag.name for tag in document.tags.all()), key=str.casefold)
+    if model is Article:
+        data["related_nutrients"] = sorted(nutrient.slug for nutrient in document.related_nutrients.all())
+    for name, (_, row_fields) in INLINES[model].items():
+        rows = getattr(document, name).all()
+        data[name] = [
+            row.text if row_fields == ("text",) else {f: getattr(row, f) for f in row_fields} for row in rows
+        ]
+    return data
+
+
+def _empty_document_data(model: type[Document]) -> dict:
+    document = model()
+    lists = {name: [] for name in LISTS[model]}
+    return {name: _scalar_text(getattr(document, name)) for name in SCALARS[model]} | lists
+
+
+def _scalar_text(value: object) -> object:
+    """Dates as ISO text, date-times in UTC; anything else as it is."""
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+# Import ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Planned:
+    """One item of the file, checked and ready to write."""
+
+    item: ImportedItem
+    instance: models.Model
+    data: dict = field(default_factory=dict)
+
+
+def content_import(*, data: bytes | str | dict, dry_run: bool = False) -> ContentImportSummary:
+    """Import a file ``content_export`` wrote; all or nothing. ``dry_run`` checks and rolls back."""
+    content = _parse(data)
+    try:
+        with transaction.atomic():
+            summary = _import(content)
+            if dry_run:
+                transaction.set_rollback(True)
+    except IntegrityError as error:
+        # Another change to the site between the checks and the writes.
+        raise ContentImportError(
+            [f"The database refused the import ({error}); nothing was imported."]
+        ) from None
+    return summary
+
+
+def _import(content: dict) -> ContentImportSummary:
+    """Check every item, then write references, nutrients and articles (the caller's transaction)."""
+    planner = _Planner(content)
+    references, documents = planner.plan()
+    if planner.problems:
+        raise ContentImportError(planner.problems)
+    for planned in references:
+        if planned.item.action != "unchanged":
+            planned.instance.save()
+    nutrient_pks = {}
+    for planned in documents:
+        if planned.item.action != "unchanged":
+            _write_document(planned, nutrient_pks)
+        if isinstance(planned.instance, Nutrient):
+            nutrient_pks[planned.instance.slug] = planned.instance.pk
+    for planned in documents:
+        if planned.item.action != "unchanged":
+            document_refresh(document=planned.instance)
+    return ContentImportSummary([planned.item for planned in [*references, *documents]])
+
+
+def _parse(data: bytes | str | dict) -> dict:
+    if not isinstance(data, dict):
+        try:
+            data = json.loads(read_text(data))
+        except ParseError as error:
+            raise ContentImportError([str(error)]) from None
+        except json.JSONDecodeError as error:
+            raise ContentImportError(
+                [f"The file is not valid JSON: line {error.lineno}, column {error.colno}: {error.msg}."]
+            ) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ContentImportError([f'This is not a Cramps content file (it should say "format": "{FORMAT}").'])
+    if data.get("version") != VERSION:
+        raise ContentImportError(
+            [f"This content file is version {data.get('version')!r}; Cramps reads {VERSION}."]
+        )
+    unknown = sorted(set(data) - {"format", "version", "references", "nutrients", "articles"})
+    problems = [f"Unknown section “{name}” at the top of the file." for name in unknown]
+    for section in ("references", "nutrients", "articles"):
+        if not isinstance(data.get(section, []), list):
+            problems.append(f"“{section}” should be a list.")
+    if problems:
+        raise ContentImportError(problems)
+    return data
+
+
+class _Planner:
+    """Checks every item of a content file against the site and the rest of the file."""
+
+    def __init__(self, content: dict):
+        self.content = content
+        self.problems: list[str] = []
+        self.known_keys = set(Reference.objects.values_list("key", flat=True))
+        self.known_nutrients = set(Nutrient.objects.values_list("slug", flat=True))
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def plan(self) -> tuple[list[_Planned], list[_Planned]]:
+        references = self._references(self.content.get("references", []))
+        self.known_nutrients |= {
+            item.get("slug") for item in self.content.get("nutrients", []) if isinstance(item, dict)
+        }
+        documents = [
+            *self._documents(self.content.get("nutrients", []), Nutrient),
+            *self._documents(self.content.get("articles", []), Article),
+        ]
+        return references, documents
+
+    # References
+
+    def _references(self, items: list) -> list[_Planned]:
+        index = ReferenceIndex()
+        in_file: dict[tuple, str] = {}
+        planned = []
+        for number, item in enumerate(items, 1):
+            where = f"Reference {number}"
+            if not isinstance(item, dict):
+                self.problem(where, "should be an object with the reference's fields.")
+                continue
+            key = item.get("key")
+            where = f"Reference @{key}" if isinstance(key, str) and key else where
+            record = self._reference_record(item, where)
+            if record is None:
+                continue
+            if record["key"] in {p.item.name for p in planned}:
+                self.problem(where, "the file lists this key twice.")
+                continue
+            existing = Reference.objects.filter(key=record["key"]).first()
+            if existing is None and (found := index.find(record)):
+                other = Reference.objects.get(pk=found[0])
+                self.problem(where, f"this is the same work as @{other.key} on this site ({describe_identity(found[1])}); "
+                             "change one key to match the other, then import again.")  # fmt: skip
+                continue
+            for identity in match_keys(record):
+                if identity in in_file and in_file[identity] != record["key"]:
+                    self.problem(
+                        where,
+                        f"the same work as @{in_file[identity]} in the file ({describe_identity(identity)}).",
+                    )
+                    break
+                in_file.setdefault(identity, record["key"])
+            action = (
+                "new"
+                if existing is None
+                else ("unchanged" if existing.record == record else "update")
+            )
+            reference = existing or Reference()
+            for name, value in record.items():
+                setattr(reference, name, value)
+            try:
+                # On a copy: clean() normalises identifiers, and a move keeps the records as they were.
+                copy.copy(reference).full_clean()
+            except ValidationError as error:
+                self._report(where, error)
+                continue
+            self.known_keys.add(record["key"])
+            planned.append(
+                _Planned(ImportedItem("reference", record["key"], reference.title, action), reference)
+            )
+        return planned
+
+    def _reference_record(self, item: dict, where: str) -> dict | None:
+        unknown = sorted(set(item) - set(RECORD_FIELDS))
+        for name in unknown:
+            self.problem(where, f"unknown field “{name}”.")
+        record = empty_record() | {name: item[name] for name in RECORD_FIELDS if name in item}
+        ok = not unknown
+        for name in ("authors", "editors"):
+            names = record[name]
+            if not isinstance(names, list) or not all(
+                isinstance(person, dict) and person and all(isinstance(part, str) for part in person.values())
+                for person in names
+            ):
+                self.problem(where, f'“{name}” should be a list of names like {{"family": …, "given": …}}.')
+                ok = False
+        if record["issued_year"] is not None and (
+            isinstance(record["issued_year"], bool) or not isinstance(record["issued_year"], int)
+        ):
+            self.problem(where, "“issued_year” should be a whole number or null.")
+            ok = False
+        if record["accessed"] is not None:
+            try:
+                record["accessed"] = datetime.date.fromisoformat(record["accessed"])
+            except (TypeError, ValueError):
+                self.problem(where, "“accessed” should be a date written YYYY-MM-DD, or null.")
+                ok = False
+        for name in (
+            name for name in RECORD_FIELDS if name not in ("authors", "editors", "issued_year", "accessed")
+        ):
+            if not isinstance(record[name], str):
+                self.problem(where, f"“{name}” should be text.")
+                ok = False
+        return record if ok else None
+
+    # Documents
+
+    def _documents(self, items: list, model: type[Document]) -> list[_Planned]:
+        kind = model._meta.model_name
+        slugs: set[str] = set()
+        planned = []
+        for number, item in enumerate(items, 1):
+            where = f"{model._meta.verbose_name.capitalize()} {number}"
+            if not isinstance(item, dict):
+                self.problem(where, "should be an object with the page's fields.")
+                continue
+            slug = item.get("slug")
+            where = (
+                f"{model._meta.verbose_name.capitalize()} “{slug}”"
+                if isinstance(slug, str) and slug
+                else where
+            )
+            problems_before = len(self.problems)
+            for name in sorted(set(item) - set(SCALARS[model]) - set(LISTS[model])):
+                self.problem(where, f"unknown field “{name}”.")
+            for name in ("title", "slug"):
+                if not isinstance(item.get(name), str) or not item[name].strip():
+                    self.problem(where, f"“{name}” is required.")
+            if slug in slugs:
+                self.problem(where, f"the file lists this {kind} twice.")
+            slugs.add(slug)
+            if len(self.problems) > problems_before:
+                continue
+            data = self._document_values(item, model, where)
+            if data is None:
+                continue
+            existing = model.objects.filter(slug=slug).first()
+            document = existing or model()
+            for name in SCALARS[model]:
+                setattr(document, name, _stored(name, data[name]))
+            errors = self._validate(document, exclude=())
+            for name, (row_model, row_fields) in INLINES[model].items():
+                for position, row in enumerate(data[name], 1):
+                    values = {"text": row} if row_fields == ("text",) else row
+                    row_errors = self._validate(row_model(**values), exclude=("article", "nutrient"))
+                    for field_name, messages in row_errors.items():
+                        errors.setdefault(f"{name} {position}, {field_name}", messages)
+            if errors:
+                for field_name, messages in errors.items():
+                    self.problem(f"{where}, {field_name}", " ".join(messages))
+                continue
+            if existing is None:
+                action = "new"
+            else:
+                action = "unchanged" if document_data(existing) == data else "update"
+            planned.append(_Planned(ImportedItem(kind, slug, data["title"], action), document, data))
+        return planned
+
+    def _document_values(self, item: dict, model: type[Document], where: str) -> dict | None:
+        """The item with defaults filled in and lists in the order ``document_data`` gives, or None."""
+        data = _empty_document_data(model) | item
+        ok = True
+        for name in LISTS[model]:
+            value = data[name]
+            row_fields = INLINES[model].get(name, (None, ()))[1]
+            if row_fields and row_fields != ("text",):
+                good = isinstance(value, list) and all(
+                    isinstance(row, dict)
+                    and set(row) <= set(row_fields)
+                    and all(isinstance(v, str) for v in row.values())
+                    for row in value
+                )
+                hint = f"a list of objects with {', '.join(row_fields)}"
+                if good:
+                    data[name] = [{f: row.get(f, "") for f in row_fields} for row in value]
+            else:
+                limit = TAG_MAX_LENGTH if name == "tags" else None
+                good = isinstance(value, list) and all(
+                    isinstance(text, str) and text.strip() and (limit is None or len(text) <= limit)
+                    for text in value
+                )
+                hint = "a list of texts" + (f" of up to {limit} characters" if limit else "")
+            if not good:
+                self.problem(where, f"“{name}” should be {hint}.")
+                ok = False
+        if not isinstance(data["featured"], bool):
+            self.problem(where, "“featured” should be true or false.")
+            ok = False
+        if data["publish_at"] is not None:
+            moment = parse_datetime(data["publish_at"]) if isinstance(data["publish_at"], str) else None
+            if moment is None:
+                self.problem(
+                    where, "“publish_at” should be a date and time like 2026-05-01T09:00:00+00:00, or null."
+                )
+                ok = False
+            else:
+                data["publish_at"] = _scalar_text(
+                    moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+                )
+        if model is Article and data["reviewed_on"] is not None:
+            try:
+                datetime.date.fromisoformat(data["reviewed_on"])
+            except (TypeError, ValueError):
+                self.problem(where, "“reviewed_on” should be a date written YYYY-MM-DD, or null.")
+                ok = False
+        for name in SCALARS[model]:
+            if name not in ("featured", "publish_at", "reviewed_on") and not isinstance(data[name], str):
+                self.problem(where, f"“{name}” should be text.")
+                ok = False
+        if not ok:
+            return None
+        data["tags"] = sorted(dict.fromkeys(tag.strip() for tag in data["tags"]), key=str.casefold)
+        if model is Article:
+            data["related_nutrients"] = sorted(set(data["related_nutrients"]))
+            for slug in data["related_nutrients"]:
+                if slug not in self.known_nutrients:
+                    self.problem(where, f"related nutrient “{slug}” is neither on this site nor in the file.")
+                    ok = False
+        return data if ok else None
+
+    def _validate(self, instance: models.Model, *, exclude: tuple[str, ...]) -> dict[str, list[str]]:
+        """``full_clean`` problems, with citations checked against this site and the file's references."""
+        markdown = [f for f in instance._meta.fields if validate_citations in f.validators]
+        errors: dict[str, list[str]] = {}
+        try:
+            instance.full_clean(exclude=[*exclude, *(f.name for f in markdown)])
+        except ValidationError as error:
+            errors = {name: list(messages) for name, messages in error.message_dict.items()}
+        for markdown_field in markdown:
+            value = getattr(instance, markdown_field.name)
+            messages = [] if value or markdown_field.blank else ["This field cannot be blank."]
+            for validator in markdown_field.validators:
+                if validator is not validate_citations:
+                    try:
+                        validator(value)
+                    except ValidationError as error:
+                        messages.extend(error.messages)
+            unknown = [key for key in cited_keys([value]) if key not in self.known_keys]
+            if unknown:
+                listed = ", ".join(f"@{key}" for key in unknown)
+                messages.append(
+                    f"cites {listed}, which is neither on this site nor among the file's references."
+                )
+            if messages:
+                errors.setdefault(markdown_field.name, []).extend(messages)
+        return errors
+
+    def _report(self, where: str, error: ValidationError) -> None:
+        for name, messages in error.message_dict.items():
+            self.problem(where if name == "__all__" else f"{where}, {name}", " ".join(messages))
+
+
+def _stored(name: str, value: object) -> object:
+    if name == "publish_at":
+        return parse_datetime(value) if value else None
+    if name == "reviewed_on":
+        return datetime.date.fromisoformat(value) if value else None
+    return value
+
+
+def _write_document(planned: _Planned, nutrient_pks: dict[str, int]) -> None:
+    document, data = planned.instance, planned.data
+    document.save()
+    document.tags.set(data["tags"])
+    if isinstance(document, Article):
+        document.related_nutrients.set(
+            nutrient_pks.get(slug) or Nutrient.objects.get(slug=slug).pk for slug in data["related_nutrients"]
+        )
+    for name, (row_model, row_fields) in INLINES[type(document)].items():
+        getattr(document, name).all().delete()
+        for position, row in enumerate(data[name]):
+            values = {"text": row} if row_fields == ("text",) else row
+            getattr(document, name).create(position=position, **values)
