@@ -347,10 +347,14 @@ def test_a_failed_render_is_a_clear_503_leaves_nothing_and_the_next_request_work
     assert "Leg cramps at night" in pdf_pages(client.get("/articles/night-cramps/handout.pdf"))[0]
 
 
-def test_a_render_over_the_memory_limit_fails_cleanly(client, settings, article):
+def test_a_render_over_the_memory_limit_fails_cleanly(client, settings):
+    # Long enough that laying it out needs far more than 1 MB, even in a process whose
+    # caches are warm from earlier renders.
+    long_body = "\n\n".join(f"Paragraph {n}: " + "cramps and nerves " * 40 for n in range(1500))
+    make_article(title="A very long page", slug="long-page", body=long_body)
     settings.CRAMPS_HANDOUT_MEMORY_MB = 1
 
-    failed = client.get("/articles/night-cramps/handout.pdf")
+    failed = client.get("/articles/long-page/handout.pdf")
 
     assert failed.status_code == 503
     assert "The PDF could not be made" in failed.content.decode()
