@@ -18,7 +18,7 @@ from bibtexparser.model import Entry, Field, MiddlewareErrorBlock, ParsingFailed
 from pylatexenc import latexwalker, macrospec
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-from .records import ParseError, build_record, date_from, make_key, read_text, year_from
+from .records import ParseError, build_record, date_from, keyed, read_text, year_from
 
 TYPES = {
     "article": "article-journal",
@@ -218,11 +218,8 @@ def _names(entry: Entry, field_name: str) -> list[dict]:
 
 def dump(records: list[dict]) -> str:
     """A UTF-8 BibTeX file; a record without a key gets one from ``make_key``."""
-    taken = {record["key"] for record in records if record["key"]}
     entries = []
-    for record in records:
-        key = record["key"] or make_key(record, taken)
-        taken.add(key)
+    for record, key in keyed(records):
         fields = [Field(name, value) for name, value in _fields(record).items() if value]
         entries.append(Entry(WRITE_TYPES[record["type"]], key, fields))
     bibtex_format = bibtexparser.BibtexFormat()

@@ -14,7 +14,7 @@ from .records import (
     build_record,
     find_pmcid,
     find_pmid,
-    make_key,
+    keyed,
     read_text,
     year_from,
 )
@@ -159,12 +159,7 @@ def _date(value: object) -> datetime.date | None:
 
 def dump(records: list[dict]) -> str:
     """A pretty-printed JSON list of CSL items; a record without a key gets one from ``make_key``."""
-    taken = {record["key"] for record in records if record["key"]}
-    items = []
-    for record in records:
-        key = record["key"] or make_key(record, taken)
-        taken.add(key)
-        items.append(item_from_record(record, key))
+    items = [item_from_record(record, key) for record, key in keyed(records)]
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
 
 

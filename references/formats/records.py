@@ -12,6 +12,7 @@ import itertools
 import re
 import string
 import unicodedata
+from collections.abc import Iterator
 
 from .. import identifiers
 
@@ -368,6 +369,15 @@ def describe_identity(identity: tuple) -> str:
     if identity[0] in _IDENTITY_LABELS:
         return f"same {_IDENTITY_LABELS[identity[0]]} {identity[1]}"
     return "same title, first author and year"
+
+
+def keyed(records: list[dict]) -> Iterator[tuple[dict, str]]:
+    """Each record with its key; one without a key gets a fresh one from ``make_key``."""
+    taken = {record["key"] for record in records if record["key"]}
+    for record in records:
+        key = record["key"] or make_key(record, taken)
+        taken.add(key)
+        yield record, key
 
 
 def duplicate_signature(record: dict) -> tuple:
