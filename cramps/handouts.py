@@ -12,6 +12,7 @@ All WeasyPrint work lives here, in three layers:
 Storing and reusing rendered PDFs is ``cramps.handout_store``'s job.
 """
 
+import faulthandler
 import logging
 import math
 import mimetypes
@@ -20,6 +21,7 @@ import os
 import posixpath
 import re
 import resource
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -255,6 +257,8 @@ def _lower_limit(kind: int, soft: int) -> None:
 def _render_in_child(connection, html: str, base_url: str, memory_mb: int, timeout: float) -> None:
     """Runs in the forked child: limit itself, render, send ("pdf", bytes) or ("error", text)."""
     try:
+        # A child that dies at its memory limit is expected; no traceback dump on stderr.
+        faulthandler.disable()
         # Memory on top of what the child starts with (its parent's, shared copy-on-write).
         _lower_limit(resource.RLIMIT_AS, _address_space_bytes() + memory_mb * 1024 * 1024)
         # A backstop should the parent die and never kill us; and no core files.
@@ -280,6 +284,9 @@ def pdf_render(*, html: str, base_url: str) -> bytes:
     timeout = float(getattr(settings, "CRAMPS_HANDOUT_TIMEOUT", 60))
     memory_mb = int(getattr(settings, "CRAMPS_HANDOUT_MEMORY_MB", 1024))
     context = multiprocessing.get_context("fork")
+    # Unwritten output would otherwise be written again by the child.
+    sys.stdout.flush()
+    sys.stderr.flush()
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_render_in_child, args=(sender, html, base_url, memory_mb, timeout), name="handout-render"
