@@ -1,6 +1,8 @@
 """Admin for articles and nutrients; everything shared lives in ``DocumentAdmin``."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -92,6 +94,7 @@ class KeyPointInline(admin.TabularInline):
     model = KeyPoint
     fields = ["position", "text"]
     extra = 1
+    formfield_overrides = {models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}}
 
 
 class FAQInline(admin.StackedInline):

@@ -14,7 +14,12 @@ class CitePickerWidget(AutocompleteSelect):
         js = ["js/cite-picker.js"]
 
 
+WIDE = {"style": "width: 100%; max-width: 60rem; box-sizing: border-box"}
+
+
 class DocumentAdminForm(forms.ModelForm):
+    """Wide Markdown boxes, and a reference search box that types citation keys."""
+
     cite = forms.ModelChoiceField(
         Reference.objects.all(),
         required=False,
@@ -22,3 +27,11 @@ class DocumentAdminForm(forms.ModelForm):
         help_text="Search by author, title, key or DOI; the citation key is inserted where the cursor was.",
         widget=CitePickerWidget(Citation._meta.get_field("reference"), admin.site, attrs={"class": "cite-picker"}),
     )
+
+    class Meta:
+        widgets = {
+            "title": forms.TextInput(attrs={"class": "vTextField", **WIDE}),
+            "summary": forms.Textarea(attrs={"rows": 3, **WIDE}),
+            "body": forms.Textarea(attrs={"rows": 28, **WIDE}),
+            "evidence_rationale": forms.Textarea(attrs={"rows": 6, **WIDE}),
+        }
