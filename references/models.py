@@ -157,6 +157,11 @@ class Reference(models.Model):
         return f"https://doi.org/{self.doi}" if self.doi else ""
 
     @property
+    def web_url(self) -> str:
+        """``url`` if it is a web address; never a ``javascript:`` or other scheme a link could run."""
+        return self.url if self.url.lower().startswith(("https://", "http://")) else ""
+
+    @property
     def record(self) -> dict:
         """This reference in the record shape the file formats read and write."""
         return {field: getattr(self, field) for field in RECORD_FIELDS}

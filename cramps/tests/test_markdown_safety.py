@@ -64,3 +64,18 @@ def test_safe_markdown_survives(client):
     assert "<em>Emphasis</em>" in page and "<strong>strong</strong>" in page
     assert 'href="https://example.org"' in page and 'rel="noopener noreferrer nofollow"' in page
     assert "<td>Almonds</td>" in page
+
+
+def test_hostile_reference_fields_are_escaped_on_every_page_that_shows_them(client):
+    from .factories import make_reference
+
+    make_reference(key="evil", title='<script>alert("t")</script>Title', container_title="<img src=x onerror=alert(1)>",
+                   abstract="<script>alert('a')</script>", url="javascript:alert(1)")  # fmt: skip
+    article = make_article(body="Cited [@evil].")
+
+    pages = [client.get(url).content.decode() for url in (article.get_absolute_url(), "/references/evil/",
+                                                          "/references/")]  # fmt: skip
+
+    for page in pages:
+        assert "&lt;script&gt;" in page
+        assert_clean(page)
