@@ -23,6 +23,12 @@ def is_valid_doi(value: str) -> bool:
     return bool(DOI_PATTERN.match(value))
 
 
+def valid_doi(value: str) -> str:
+    """The normalised DOI in ``value``, or "" when it is not a DOI."""
+    doi = normalize_doi(value)
+    return doi if is_valid_doi(doi) else ""
+
+
 def normalize_pmid(value: str | int | None) -> str:
     text = str(value or "").strip()
     text = re.sub(r"^(?:pmid:?\s*)", "", text, flags=re.IGNORECASE)

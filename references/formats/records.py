@@ -70,8 +70,10 @@ class ParseError(ValueError):
     """A file that cannot be read in the format asked for; ``str()`` of it says what and where."""
 
 
-def empty_record() -> dict:
+def empty_record(type: str = "") -> dict:
+    """A record with every field empty (of the given CSL ``type``, if any)."""
     record = dict.fromkeys(RECORD_FIELDS, "")
+    record["type"] = type
     record.update(authors=[], editors=[], issued_year=None, accessed=None)
     return record
 

@@ -8,8 +8,8 @@ from markdown_it import MarkdownIt
 
 from references.citations import (
     CiteItem,
-    cited_keys,
     citations_plugin,
+    cited_keys,
     collapse_ranges,
     extract_citations,
     number_citations_html,

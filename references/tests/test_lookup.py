@@ -3,12 +3,12 @@ import time
 
 import pytest
 
+from references.formats.pubmed_xml import records_from_pubmed_xml
 from references.lookup import (
     IdentifierLookupError,
     fetch_crossref,
     fetch_pubmed,
     lookup_identifiers,
-    records_from_pubmed_xml,
     split_identifiers,
 )
 from references.tests.http_fixture import SampleServer, send
