@@ -4,6 +4,7 @@ import pytest
 
 from references.formats import ris
 from references.formats.records import ParseError, build_record
+from references.tests import factories
 
 
 def read(samples, name: str) -> list[dict]:
@@ -198,31 +199,9 @@ def test_malformed_files(text, message):
 
 
 def make_record(**overrides) -> dict:
-    fields = {
-        "type": "article-journal",
-        "key": "rude1998",
-        "authors": [{"family": "Rude", "given": "Robert K"}, {"family": "WINTER"}, {"literal": "WHO"}],
-        "editors": [{"family": "Shils", "given": "Maurice E"}],
-        "title": "Magnesium deficiency: a cause of heterogeneous disease in humans",
-        "container_title": "Journal of Bone and Mineral Research",
-        "container_title_short": "J Bone Miner Res",
-        "issued_year": 1998,
-        "volume": "13",
-        "issue": "4",
-        "pages": "749-58",
-        "publisher": "Wiley",
-        "publisher_place": "Hoboken",
-        "edition": "2",
-        "url": "https://example.org/rude",
-        "doi": "10.1359/jbmr.1998.13.4.749",
-        "pmid": "9556074",
-        "pmcid": "PMC1234567",
-        "isbn": "978-0-19-852663-6",
-        "accessed": datetime.date(2024, 5, 1),
-        "abstract": "Magnesium is the fourth most abundant cation in the body.",
-        "note": "First line\nsecond line",
-    }
-    return build_record(**{**fields, **overrides})
+    """A record with a family-only person and an organisation among its authors."""
+    authors = [{"family": "Rude", "given": "Robert K"}, {"family": "WINTER"}, {"literal": "WHO"}]
+    return factories.make_record(**{"authors": authors, **overrides})
 
 
 def test_round_trip():
