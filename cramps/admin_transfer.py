@@ -6,14 +6,12 @@ permissions (superusers have them). Importing is two steps: the upload is checke
 previewed with a dry run, kept in a temporary file, and imported when the editor confirms.
 """
 
-import re
-import tempfile
 import uuid
-from pathlib import Path
 
 from django import forms
 from django.contrib import messages
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -27,7 +25,7 @@ from .transfer import ContentImportError, content_export, content_import
 EXPORT_PERMISSION = "cramps.export_content"
 IMPORT_PERMISSION = "cramps.import_content"
 _SIGNING_SALT = "cramps.admin_transfer.upload"
-_UPLOAD_NAME = re.compile(r"^cramps-content-[0-9a-f]{32}\.json$")
+_CACHE_PREFIX = "cramps-content-upload:"
 UPLOAD_MAX_AGE = 60 * 60
 
 
@@ -97,13 +95,10 @@ class ContentTransferMixin:
         return self._content_import_page(request, context)
 
     def _content_import_confirm(self, request: HttpRequest) -> HttpResponse:
-        try:
-            upload = _kept_upload(request.POST.get("token", ""))
-            data = upload.read_bytes()
-        except (signing.BadSignature, OSError):
+        data = _kept_upload(request.POST.get("token", ""))
+        if data is None:
             messages.error(request, "That upload has expired; upload the file again.")
             return HttpResponseRedirect(request.path)
-        upload.unlink(missing_ok=True)
         try:
             summary = content_import(data=data)
         except ContentImportError as error:
@@ -121,14 +116,22 @@ class ContentTransferMixin:
 
 
 def _keep_upload(data: bytes) -> str:
-    """Save the previewed upload until it is confirmed; the signed token names it."""
-    name = f"cramps-content-{uuid.uuid4().hex}.json"
-    (Path(tempfile.gettempdir()) / name).write_bytes(data)
+    """Keep the previewed upload until it is confirmed; the signed token names it.
+
+    Kept in the cache (Redis in production), so the confirming request may reach any server.
+    """
+    name = uuid.uuid4().hex
+    cache.set(f"{_CACHE_PREFIX}{name}", data, UPLOAD_MAX_AGE)
     return signing.dumps(name, salt=_SIGNING_SALT)
 
 
-def _kept_upload(token: str) -> Path:
-    name = signing.loads(token, salt=_SIGNING_SALT, max_age=UPLOAD_MAX_AGE)
-    if not _UPLOAD_NAME.match(name):
-        raise signing.BadSignature("not an upload name")
-    return Path(tempfile.gettempdir()) / name
+def _kept_upload(token: str) -> bytes | None:
+    """The upload a token names, once (it is forgotten here), or None if expired or forged."""
+    try:
+        name = signing.loads(token, salt=_SIGNING_SALT, max_age=UPLOAD_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    key = f"{_CACHE_PREFIX}{name}"
+    data = cache.get(key)
+    cache.delete(key)
+    return data

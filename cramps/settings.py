@@ -144,6 +144,8 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs references.import_reference; exporting references.export_reference.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# Uploads wait between preview and confirm in the cache, which every app server shares.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 # Our resources neutralise spreadsheet formulae themselves (all of = + - @ tab), so
 # IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (which only handles "=") stays off.
 
