@@ -2,8 +2,8 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone
 

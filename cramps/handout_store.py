@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import weasyprint
@@ -165,6 +165,22 @@ def handout_store(*, key: str, pdf: bytes) -> StoredHandout:
     stored = handout_stored(key)
     assert stored is not None
     return stored
+
+
+def handouts_prune(*, keep: set[str], older_than: timedelta) -> int:
+    """Delete stored handouts not in ``keep`` and last written more than ``older_than`` ago.
+
+    Old versions pile up as content changes; recent unknown ones (combined handouts readers
+    asked for) are left to be served. Returns how many files were deleted.
+    """
+    folder = Path(default_storage.path(STORE_FOLDER))
+    cutoff = time.time() - older_than.total_seconds()
+    deleted = 0
+    for path in folder.glob("*.pdf"):
+        if path.stem not in keep and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
 
 
 _local_locks: dict[str, list] = {}

@@ -1,9 +1,8 @@
 """Template helpers for showing documents."""
 
 from django import template
-from django.utils.safestring import mark_safe
-
 from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
 
 from references.citations import remove_citations
 

@@ -4,8 +4,10 @@ Every test renders for real and reads the PDF back with pypdf.
 """
 
 import io
+import os
 import re
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -437,6 +439,27 @@ def test_render_handouts_prerenders_every_published_handout(settings, renders, a
     call_command("render_handouts", "--force", stdout=output)
     assert "2 rendered, 0 already stored, 0 failed" in output.getvalue()
     assert len(renders) == 6
+
+
+def test_render_handouts_prunes_old_versions_but_keeps_current_and_recent_ones(client, settings, article):
+    call_command("render_handouts", stdout=io.StringIO())
+    (current,) = stored_files(settings)
+    folder = settings.MEDIA_ROOT / handout_store.STORE_FOLDER
+    long_ago = time.time() - 40 * 24 * 3600
+    os.utime(folder / current, (long_ago, long_ago))
+    client.get("/handout.pdf?items=article:night-cramps,article:night-cramps")  # a fresh, unknown one
+    recent = set(stored_files(settings)) - {current}
+    article.title = "Leg cramps at night, revised"
+    article.save()
+    old_version = current
+    call_command("render_handouts", stdout=io.StringIO())
+    new_current = set(stored_files(settings)) - recent - {old_version}
+    output = io.StringIO()
+
+    call_command("render_handouts", "--prune", "30", stdout=output)
+
+    assert "Pruned 1 stored handout older than 30 days." in output.getvalue()
+    assert set(stored_files(settings)) == recent | new_current
 
 
 def test_prerendered_handouts_are_the_ones_readers_get(client, settings, renders, article):

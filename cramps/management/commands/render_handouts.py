@@ -1,4 +1,5 @@
 from collections import Counter
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -25,12 +26,19 @@ class Command(BaseCommand):
             "--force", action="store_true", help="Render again even when a handout is already stored."
         )
         parser.add_argument(
+            "--prune",
+            type=int,
+            metavar="DAYS",
+            help="Then delete stored handouts older than DAYS that are no longer any published page's "
+            "current handout (old versions, and combined handouts nobody asked for since).",
+        )
+        parser.add_argument(
             "--site-url",
             help="Site address printed in the handouts (default: CRAMPS_SITE_URL). Must match the public "
             "address for the stored files to be the ones readers are served.",
         )
 
-    def handle(self, *args, paper=None, force=False, site_url=None, **options):
+    def handle(self, *args, paper=None, force=False, site_url=None, prune=None, **options):
         paper = paper or getattr(settings, "CRAMPS_HANDOUT_PAPER", "a4")
         papers = handouts.PAPER_SIZES if paper == "all" else (paper,)
         site_url = site_url or getattr(settings, "CRAMPS_SITE_URL", "http://127.0.0.1:8000")
@@ -64,6 +72,14 @@ class Command(BaseCommand):
         if failures:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(summary))
+        if prune is not None:
+            current = {
+                handout_store.handout_key(parts=[document], paper=size, site_url=site_url)
+                for document in documents
+                for size in handouts.PAPER_SIZES
+            }
+            deleted = handout_store.handouts_prune(keep=current, older_than=timedelta(days=prune))
+            self.stdout.write(f"Pruned {deleted} stored handout{'s' if deleted != 1 else ''} older than {prune} days.")
 
     def _progress(self, done: int, total: int, label: str) -> None:
         filled = BAR_WIDTH * done // total
