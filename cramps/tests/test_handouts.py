@@ -502,7 +502,7 @@ def test_builder_lists_published_pages_as_checkboxes(client):
 
     page = client.get("/handout/?items=nutrient:magnesium").content.decode()
 
-    assert '<form method="get" action="/handout.pdf">' in page
+    assert '<form class="builder" method="get" action="/handout.pdf">' in page
     assert '<input type="checkbox" name="items" value="article:night"> Night cramps' in page
     assert '<input type="checkbox" name="items" value="nutrient:magnesium" checked> Magnesium' in page
     assert "Secret draft" not in page
