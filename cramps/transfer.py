@@ -30,7 +30,8 @@ from references.models import Reference
 from references.resources import ReferenceIndex
 from references.validators import validate_citations
 
-from .models import FAQ, Article, Document, FoodSource, Interaction, KeyPoint, Nutrient
+from .models import Article, Document, Nutrient
+from .services import INLINES as DOCUMENT_INLINES
 from .services import document_refresh
 
 FORMAT = "cramps-content"
@@ -42,17 +43,21 @@ SCALARS = {
     Article: (*_DOCUMENT_SCALARS, "medical_reviewer", "reviewed_on"),
     Nutrient: (*_DOCUMENT_SCALARS, "kind", "aliases", "evidence_grade", "evidence_rationale"),
 }
-# Inline rows: (document field, model, the fields of one row); key points are plain strings.
+# The fields of one inline row in the file; key points are plain strings.
+ROW_FIELDS = {
+    "key_points": ("text",),
+    "faqs": ("question", "answer"),
+    "food_sources": ("food", "amount", "notes"),
+    "interactions": ("medication", "effect"),
+}
+# Inline rows per document model: {field: (row model, row fields)}, from services.INLINES.
 INLINES = {
-    Article: {"key_points": (KeyPoint, ("text",)), "faqs": (FAQ, ("question", "answer"))},
-    Nutrient: {
-        "food_sources": (FoodSource, ("food", "amount", "notes")),
-        "interactions": (Interaction, ("medication", "effect")),
-    },
+    model: {name: (getattr(model, name).rel.related_model, ROW_FIELDS[name]) for name in names}
+    for model, names in DOCUMENT_INLINES.items()
 }
 LISTS = {
-    Article: ("tags", "related_nutrients", "key_points", "faqs"),
-    Nutrient: ("tags", "food_sources", "interactions"),
+    Article: ("tags", "related_nutrients", *DOCUMENT_INLINES[Article]),
+    Nutrient: ("tags", *DOCUMENT_INLINES[Nutrient]),
 }
 TAG_MAX_LENGTH = 100
 
