@@ -7,6 +7,7 @@ HTTP client (headers, quoting, errors, redirects) without touching the internet.
 import copy
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,3 +123,16 @@ def send(
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(body)
+
+
+def slow_answer(seconds: float) -> Responder:
+    """A responder that answers an empty PubMed set only after ``seconds`` (for timeout tests)."""
+
+    def respond(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        try:
+            send(handler, 200, b"<PubmedArticleSet/>", "text/xml")
+        except OSError:
+            pass  # the client has already given up
+
+    return respond

@@ -11,7 +11,7 @@ from references.lookup import (
     lookup_identifiers,
     split_identifiers,
 )
-from references.tests.http_fixture import SampleServer, send
+from references.tests.http_fixture import SampleServer, send, slow_answer
 
 # Every Reference field a look-up fills, empty: records must have exactly these keys.
 EMPTY = {
@@ -483,14 +483,7 @@ def test_crossref_malformed_json(server, body):
 
 
 def test_timeout(server):
-    def too_slow(handler):
-        time.sleep(1)
-        try:
-            send(handler, 200, b"<PubmedArticleSet/>", "text/xml")
-        except OSError:
-            pass  # the client has already given up
-
-    server.respond_with("/efetch.fcgi", too_slow)
+    server.respond_with("/efetch.fcgi", slow_answer(1))
 
     started = time.monotonic()
     message = error_message(pubmed, server, "9997", timeout=0.2)

@@ -1,13 +1,12 @@
 """The admin's "Look up by PMID/DOI" page, against a local server that answers like PubMed and Crossref."""
 
 import socket
-import time
 
 import pytest
 from django.contrib.auth.models import Permission
 
 from references.models import Reference
-from references.tests.http_fixture import SampleServer, send
+from references.tests.http_fixture import SampleServer, send, slow_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -158,14 +157,7 @@ def test_service_error(admin_client, server):
 def test_timeout(admin_client, server, settings):
     settings.CRAMPS_LOOKUP_TIMEOUT = 0.2
 
-    def too_slow(handler):
-        time.sleep(1)
-        try:
-            send(handler, 200, b"<PubmedArticleSet/>", "text/xml")
-        except OSError:
-            pass  # the client has already given up
-
-    server.respond_with("/efetch.fcgi", too_slow)
+    server.respond_with("/efetch.fcgi", slow_answer(1))
 
     response = look_up(admin_client, "9997")
 
