@@ -119,7 +119,12 @@ class InteractionInline(admin.TabularInline):
 class ArticleAdmin(ContentTransferMixin, DocumentAdmin):
     inlines = [KeyPointInline, FAQInline, CitationInline]
     autocomplete_fields = ["related_nutrients"]
-    publishing_fields = [*DocumentAdmin.publishing_fields, "related_nutrients", "medical_reviewer", "reviewed_on"]
+    publishing_fields = [
+        *DocumentAdmin.publishing_fields,
+        "related_nutrients",
+        "medical_reviewer",
+        "reviewed_on",
+    ]
 
 
 @admin.register(Nutrient)

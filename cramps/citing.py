@@ -56,5 +56,7 @@ def citation_context(citations: list[Citation]) -> CitationContext:
     html = formatted_entries(citation.reference for citation in citations)
     return CitationContext(
         numbering={citation.reference.key: citation.number for citation in citations},
-        entries=[Entry(citation.number, citation.reference, html[citation.reference.pk]) for citation in citations],
+        entries=[
+            Entry(citation.number, citation.reference, html[citation.reference.pk]) for citation in citations
+        ],
     )

@@ -25,7 +25,9 @@ class DocumentAdminForm(forms.ModelForm):
         required=False,
         label="Cite a reference",
         help_text="Search by author, title, key or DOI; the citation key is inserted where the cursor was.",
-        widget=CitePickerWidget(Citation._meta.get_field("reference"), admin.site, attrs={"class": "cite-picker"}),
+        widget=CitePickerWidget(
+            Citation._meta.get_field("reference"), admin.site, attrs={"class": "cite-picker"}
+        ),
     )
 
     class Meta:

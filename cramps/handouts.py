@@ -269,7 +269,7 @@ def _render_in_child(connection, html: str, base_url: str, memory_mb: int, timeo
         connection.send(("pdf", document.write_pdf(pdf_variant="pdf/ua-1")))
     except MemoryError:
         connection.send(("error", f"MemoryError: the render needed more than {memory_mb} MB"))
-    except BaseException as error:  # noqa: BLE001 - everything must reach the parent as text
+    except BaseException as error:
         connection.send(("error", f"{type(error).__name__}: {error}"))
     finally:
         connection.close()

@@ -84,8 +84,12 @@ def render_markdown(text: str) -> Rendered:
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.attrGet("id"):
             inline = tokens[index + 1]
-            plain = "".join(child.content for child in inline.children or [] if child.type in {"text", "code_inline"})
-            headings.append(Heading(level=int(token.tag[1]), anchor=str(token.attrGet("id")), text=plain.strip()))
+            plain = "".join(
+                child.content for child in inline.children or [] if child.type in {"text", "code_inline"}
+            )
+            headings.append(
+                Heading(level=int(token.tag[1]), anchor=str(token.attrGet("id")), text=plain.strip())
+            )
     html = sanitize(md.renderer.render(tokens, md.options, {}))
     words = len((text or "").split())
     return Rendered(html=html, headings=headings, words=words)

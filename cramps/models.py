@@ -51,7 +51,10 @@ class Document(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=200, unique=True, blank=True, help_text="The page's address. Left blank, it is made from the title."
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text="The page's address. Left blank, it is made from the title.",
     )
     summary = models.TextField(
         blank=True,
@@ -111,7 +114,9 @@ class Document(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status == Status.PUBLISHED and (self.publish_at is None or self.publish_at <= timezone.now())
+        return self.status == Status.PUBLISHED and (
+            self.publish_at is None or self.publish_at <= timezone.now()
+        )
 
     @property
     def kind_label(self) -> str:
@@ -155,14 +160,18 @@ class Article(Document):
         return reverse("article-detail", kwargs={"slug": self.slug})
 
     def citation_sources(self) -> list[tuple[str, str]]:
-        key_points = [(f"key point {n}", point.text) for n, point in enumerate(self.key_points.all(), start=1)]
+        key_points = [
+            (f"key point {n}", point.text) for n, point in enumerate(self.key_points.all(), start=1)
+        ]
         faqs = [(f"FAQ answer “{faq.question}”", faq.answer) for faq in self.faqs.all()]
         return [("summary", self.summary), *key_points, ("body", self.body), *faqs]
 
 
 class KeyPoint(OrderedItem):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="key_points")
-    text = models.CharField(max_length=500, validators=[validate_citations], help_text="One sentence. Markdown; may cite.")
+    text = models.CharField(
+        max_length=500, validators=[validate_citations], help_text="One sentence. Markdown; may cite."
+    )
     text_html = models.TextField(blank=True, editable=False)
 
     class Meta(OrderedItem.Meta):
@@ -214,10 +223,15 @@ class EvidenceGrade(models.TextChoices):
 class Nutrient(Document):
     kind = models.CharField(max_length=20, choices=NutrientKind.choices, default=NutrientKind.MINERAL)
     aliases = models.CharField(
-        max_length=300, blank=True, help_text="Other names, separated by commas, e.g. cobalamin, cyanocobalamin."
+        max_length=300,
+        blank=True,
+        help_text="Other names, separated by commas, e.g. cobalamin, cyanocobalamin.",
     )
     evidence_grade = models.CharField(
-        "evidence for cramps", max_length=20, choices=EvidenceGrade.choices, default=EvidenceGrade.INSUFFICIENT
+        "evidence for cramps",
+        max_length=20,
+        choices=EvidenceGrade.choices,
+        default=EvidenceGrade.INSUFFICIENT,
     )
     evidence_rationale = models.TextField(
         blank=True,
@@ -252,7 +266,9 @@ class FoodSource(OrderedItem):
     nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="food_sources")
     food = models.CharField(max_length=200)
     amount = models.CharField("typical amount", max_length=200, blank=True, help_text="e.g. 80 mg per 30 g")
-    notes = models.CharField(max_length=500, blank=True, validators=[validate_citations], help_text="Markdown; may cite.")
+    notes = models.CharField(
+        max_length=500, blank=True, validators=[validate_citations], help_text="Markdown; may cite."
+    )
     notes_html = models.TextField(blank=True, editable=False)
 
     class Meta(OrderedItem.Meta):
@@ -269,7 +285,9 @@ class FoodSource(OrderedItem):
 class Interaction(OrderedItem):
     nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="interactions")
     medication = models.CharField("medication or class", max_length=200)
-    effect = models.TextField(validators=[validate_citations], help_text="What happens, citing the source. Markdown.")
+    effect = models.TextField(
+        validators=[validate_citations], help_text="What happens, citing the source. Markdown."
+    )
     effect_html = models.TextField(blank=True, editable=False)
 
     class Meta(OrderedItem.Meta):
@@ -295,8 +313,12 @@ class Citation(models.Model):
     class Meta:
         ordering = ["content_type", "object_id", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["content_type", "object_id", "reference"], name="citation_once_per_document"),
-            models.UniqueConstraint(fields=["content_type", "object_id", "number"], name="citation_number_unique"),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "reference"], name="citation_once_per_document"
+            ),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "number"], name="citation_number_unique"
+            ),
         ]
         indexes = [models.Index(fields=["content_type", "object_id"])]
 

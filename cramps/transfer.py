@@ -282,11 +282,7 @@ class _Planner:
                     )
                     break
                 in_file.setdefault(identity, record["key"])
-            action = (
-                "new"
-                if existing is None
-                else ("unchanged" if existing.record == record else "update")
-            )
+            action = "new" if existing is None else ("unchanged" if existing.record == record else "update")
             reference = existing or Reference()
             for name, value in record.items():
                 setattr(reference, name, value)
@@ -498,7 +494,7 @@ def _write_document(planned: _Planned, nutrient_pks: dict[str, int]) -> None:
         document.related_nutrients.set(
             nutrient_pks.get(slug) or Nutrient.objects.get(slug=slug).pk for slug in data["related_nutrients"]
         )
-    for name, (row_model, row_fields) in INLINES[type(document)].items():
+    for name, (_model, row_fields) in INLINES[type(document)].items():
         getattr(document, name).all().delete()
         for position, row in enumerate(data[name]):
             values = {"text": row} if row_fields == ("text",) else row

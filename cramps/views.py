@@ -93,7 +93,9 @@ class NutrientDetail(DocumentDetailView):
     prefetch = (
         "food_sources",
         "interactions",
-        Prefetch("articles", queryset=Article.objects.published().order_by("title"), to_attr="published_articles"),
+        Prefetch(
+            "articles", queryset=Article.objects.published().order_by("title"), to_attr="published_articles"
+        ),
     )
 
 
@@ -111,7 +113,9 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     nutrients = Nutrient.objects.published().filter(tags=tag).order_by("title")
     if not articles and not nutrients:
         raise Http404("No published page carries this tag.")
-    return render(request, "cramps/tag_detail.html", {"tag": tag, "articles": articles, "nutrients": nutrients})
+    return render(
+        request, "cramps/tag_detail.html", {"tag": tag, "articles": articles, "nutrients": nutrients}
+    )
 
 
 @never_cache

@@ -89,7 +89,15 @@ class LookupForm(forms.Form):
 @admin.register(Reference)
 class ReferenceAdmin(ImportExportModelAdmin):
     form = ReferenceForm
-    list_display = ["key", "first_author_family", "issued_year", "title", "container_title_short", "pmid", "doi"]
+    list_display = [
+        "key",
+        "first_author_family",
+        "issued_year",
+        "title",
+        "container_title_short",
+        "pmid",
+        "doi",
+    ]
     list_filter = ["type", "issued_year"]
     search_fields = ["key", "title", "authors_text", "container_title", "doi", "pmid"]
     readonly_fields = ["created", "updated"]

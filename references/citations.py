@@ -180,9 +180,7 @@ class _GroupRenderer:
         located = {(self.numbering[item.key], item.locator) for item in items if item.locator}
         # (sort key, numbers shown, locator): a located item is never part of a range.
         parts = [
-            ((part[0], ""), part, "")
-            for first, last in _runs(plain)
-            for part in _run_parts(first, last)
+            ((part[0], ""), part, "") for first, last in _runs(plain) for part in _run_parts(first, last)
         ]
         parts += [((number, locator), [number], locator) for number, locator in located]
         shown = []

@@ -75,7 +75,7 @@ def format_bibliography(items: list[dict], style: str) -> dict[str, str]:
     # call's output could not be matched back to the ids.
     return {
         item_id: _entry_html(csl_style.render_bibliography([cite_item]))
-        for item_id, cite_item in zip(ids, cite_items)
+        for item_id, cite_item in zip(ids, cite_items, strict=True)
     }
 
 
@@ -148,7 +148,9 @@ def _clean_names(names: object) -> Iterator[dict]:
         if name.get("literal"):
             yield {"literal": _clean_text(name["literal"])}
         elif name.get("family"):
-            cleaned = {part: _clean_text(value) for part, value in name.items() if part in _NAME_PARTS and value}
+            cleaned = {
+                part: _clean_text(value) for part, value in name.items() if part in _NAME_PARTS and value
+            }
             if "given" in cleaned and _BARE_INITIALS.match(cleaned["given"]):
                 cleaned["given"] = ". ".join(cleaned["given"]) + "."
             yield cleaned

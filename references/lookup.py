@@ -31,6 +31,8 @@ MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 _PUBMED_URL_PATTERN = re.compile(
     r"^https?://(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(\d+)/?$", re.IGNORECASE
 )
+
+
 class IdentifierLookupError(Exception):
     """A look-up that failed; ``str()`` of it is a message to show the editor as it is."""
 

@@ -54,17 +54,24 @@ class Reference(models.Model):
         unique=True,
         help_text="Cite it in Markdown as [@key], e.g. [@rude1998]. Letters, digits, - and _.",
     )
-    type = models.CharField(max_length=30, choices=ReferenceType.choices, default=ReferenceType.ARTICLE_JOURNAL)
+    type = models.CharField(
+        max_length=30, choices=ReferenceType.choices, default=ReferenceType.ARTICLE_JOURNAL
+    )
     authors = models.JSONField(
         default=list,
         blank=True,
         help_text='CSL names: a list of {"family": …, "given": …} or {"literal": …}.',
     )
     editors = models.JSONField(default=list, blank=True, help_text="CSL names of editors, as for authors.")
-    authors_text = models.TextField(editable=False, blank=True, help_text="Author names, flattened for search.")
+    authors_text = models.TextField(
+        editable=False, blank=True, help_text="Author names, flattened for search."
+    )
     title = models.TextField()
     container_title = models.CharField(
-        "journal or book", max_length=500, blank=True, help_text="Full journal name, or the book a chapter is in."
+        "journal or book",
+        max_length=500,
+        blank=True,
+        help_text="Full journal name, or the book a chapter is in.",
     )
     container_title_short = models.CharField(
         "journal abbreviation", max_length=200, blank=True, help_text="NLM abbreviation, e.g. J Am Coll Nutr."
@@ -79,7 +86,9 @@ class Reference(models.Model):
     url = models.URLField("URL", max_length=1000, blank=True)
     doi = models.CharField("DOI", max_length=255, blank=True, help_text="e.g. 10.1080/07315724.1998.10718813")
     pmid = models.CharField("PMID", max_length=12, blank=True, help_text="PubMed identifier, digits only.")
-    pmcid = models.CharField("PMCID", max_length=20, blank=True, help_text="PubMed Central identifier, e.g. PMC1234567.")
+    pmcid = models.CharField(
+        "PMCID", max_length=20, blank=True, help_text="PubMed Central identifier, e.g. PMC1234567."
+    )
     isbn = models.CharField("ISBN", max_length=40, blank=True)
     accessed = models.DateField(null=True, blank=True, help_text="When a web page was last read.")
     abstract = models.TextField(blank=True)
@@ -127,7 +136,11 @@ class Reference(models.Model):
             errors["pmid"] = f"“{self.pmid}” is not a PMID: it should be digits only."
         if self.pmcid and not identifiers.is_valid_pmcid(self.pmcid):
             errors["pmcid"] = f"“{self.pmcid}” is not a PMCID: it should look like PMC1234567."
-        if self.pk and self.citations.exists() and Reference.objects.filter(pk=self.pk).exclude(key=self.key).exists():
+        if (
+            self.pk
+            and self.citations.exists()
+            and Reference.objects.filter(pk=self.pk).exclude(key=self.key).exists()
+        ):
             citing = "; ".join(sorted({str(citation.document) for citation in self.citations.all()}))
             errors["key"] = f"This key is cited by: {citing}. Change the key in their text first."
         if errors:

@@ -31,6 +31,8 @@ from .models import Reference
 
 COLUMNS = ("key", *(field for field in RECORD_FIELDS if field != "key"))
 PREVIEW_LENGTH = 120
+
+
 class ReferenceIndex:
     """The library's references by every identity ``match_keys`` gives them, and the keys in use."""
 

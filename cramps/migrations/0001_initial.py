@@ -9,154 +9,455 @@ import references.validators
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('references', '0001_initial'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("references", "0001_initial"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(blank=True, help_text="The page's address. Left blank, it is made from the title.", max_length=200, unique=True)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown in lists and at the top of the page. Markdown; may cite.', validators=[references.validators.validate_citations])),
-                ('summary_html', models.TextField(blank=True, editable=False)),
-                ('body', models.TextField(blank=True, help_text='Markdown. Use ## headings (they build the contents list) and cite as [@key] or [@a; @b, p. 4].', validators=[references.validators.validate_citations])),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('toc', models.JSONField(blank=True, default=list, editable=False, help_text='Headings of the body.')),
-                ('reading_minutes', models.PositiveSmallIntegerField(default=1, editable=False)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published')], db_index=True, default='draft', max_length=20)),
-                ('publish_at', models.DateTimeField(blank=True, db_index=True, help_text='Leave blank to publish as soon as the status is Published; a future time keeps it hidden until then.', null=True, verbose_name='publish at')),
-                ('featured', models.BooleanField(default=False, help_text='Show on the home page.')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('medical_reviewer', models.CharField(blank=True, help_text='Name and credentials, e.g. “Dr A. Example, MD (neurology)”.', max_length=200)),
-                ('reviewed_on', models.DateField(blank=True, null=True, verbose_name='medically reviewed on')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tags', taggit.managers.TaggableManager(blank=True, help_text='Conditions and topics, e.g. neuropathy, pregnancy.', through='taggit.TaggedItem', to='taggit.Tag', verbose_name='Tags')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "slug",
+                    models.SlugField(
+                        blank=True,
+                        help_text="The page's address. Left blank, it is made from the title.",
+                        max_length=200,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown in lists and at the top of the page. Markdown; may cite.",
+                        validators=[references.validators.validate_citations],
+                    ),
+                ),
+                ("summary_html", models.TextField(blank=True, editable=False)),
+                (
+                    "body",
+                    models.TextField(
+                        blank=True,
+                        help_text="Markdown. Use ## headings (they build the contents list) and cite as [@key] or [@a; @b, p. 4].",
+                        validators=[references.validators.validate_citations],
+                    ),
+                ),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                (
+                    "toc",
+                    models.JSONField(
+                        blank=True, default=list, editable=False, help_text="Headings of the body."
+                    ),
+                ),
+                ("reading_minutes", models.PositiveSmallIntegerField(default=1, editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("review", "In review"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "publish_at",
+                    models.DateTimeField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Leave blank to publish as soon as the status is Published; a future time keeps it hidden until then.",
+                        null=True,
+                        verbose_name="publish at",
+                    ),
+                ),
+                ("featured", models.BooleanField(default=False, help_text="Show on the home page.")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "medical_reviewer",
+                    models.CharField(
+                        blank=True,
+                        help_text="Name and credentials, e.g. “Dr A. Example, MD (neurology)”.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "reviewed_on",
+                    models.DateField(blank=True, null=True, verbose_name="medically reviewed on"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tags",
+                    taggit.managers.TaggableManager(
+                        blank=True,
+                        help_text="Conditions and topics, e.g. neuropathy, pregnancy.",
+                        through="taggit.TaggedItem",
+                        to="taggit.Tag",
+                        verbose_name="Tags",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
-                'abstract': False,
+                "ordering": ["title"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='FAQ',
+            name="FAQ",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Lower numbers come first.')),
-                ('question', models.CharField(max_length=300)),
-                ('answer', models.TextField(help_text='Markdown; may cite.', validators=[references.validators.validate_citations])),
-                ('answer_html', models.TextField(blank=True, editable=False)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='faqs', to='cramps.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first."),
+                ),
+                ("question", models.CharField(max_length=300)),
+                (
+                    "answer",
+                    models.TextField(
+                        help_text="Markdown; may cite.", validators=[references.validators.validate_citations]
+                    ),
+                ),
+                ("answer_html", models.TextField(blank=True, editable=False)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="faqs", to="cramps.article"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'FAQ entry',
-                'verbose_name_plural': 'FAQ entries',
-                'ordering': ['position', 'pk'],
-                'abstract': False,
+                "verbose_name": "FAQ entry",
+                "verbose_name_plural": "FAQ entries",
+                "ordering": ["position", "pk"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='KeyPoint',
+            name="KeyPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Lower numbers come first.')),
-                ('text', models.CharField(help_text='One sentence. Markdown; may cite.', max_length=500, validators=[references.validators.validate_citations])),
-                ('text_html', models.TextField(blank=True, editable=False)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_points', to='cramps.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first."),
+                ),
+                (
+                    "text",
+                    models.CharField(
+                        help_text="One sentence. Markdown; may cite.",
+                        max_length=500,
+                        validators=[references.validators.validate_citations],
+                    ),
+                ),
+                ("text_html", models.TextField(blank=True, editable=False)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_points",
+                        to="cramps.article",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
-                'abstract': False,
+                "ordering": ["position", "pk"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Nutrient',
+            name="Nutrient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(blank=True, help_text="The page's address. Left blank, it is made from the title.", max_length=200, unique=True)),
-                ('summary', models.TextField(blank=True, help_text='One or two sentences shown in lists and at the top of the page. Markdown; may cite.', validators=[references.validators.validate_citations])),
-                ('summary_html', models.TextField(blank=True, editable=False)),
-                ('body', models.TextField(blank=True, help_text='Markdown. Use ## headings (they build the contents list) and cite as [@key] or [@a; @b, p. 4].', validators=[references.validators.validate_citations])),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('toc', models.JSONField(blank=True, default=list, editable=False, help_text='Headings of the body.')),
-                ('reading_minutes', models.PositiveSmallIntegerField(default=1, editable=False)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published')], db_index=True, default='draft', max_length=20)),
-                ('publish_at', models.DateTimeField(blank=True, db_index=True, help_text='Leave blank to publish as soon as the status is Published; a future time keeps it hidden until then.', null=True, verbose_name='publish at')),
-                ('featured', models.BooleanField(default=False, help_text='Show on the home page.')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('mineral', 'Mineral'), ('vitamin', 'Vitamin'), ('amino-acid', 'Amino acid'), ('other', 'Other')], default='mineral', max_length=20)),
-                ('aliases', models.CharField(blank=True, help_text='Other names, separated by commas, e.g. cobalamin, cyanocobalamin.', max_length=300)),
-                ('evidence_grade', models.CharField(choices=[('strong', 'Strong: consistent results from several good trials'), ('moderate', 'Moderate: some good trials, not all agreeing'), ('limited', 'Limited: small or few studies'), ('insufficient', 'Insufficient: theory, case reports or expert opinion only'), ('against', 'Not supported: trials found no benefit')], default='insufficient', max_length=20, verbose_name='evidence for cramps')),
-                ('evidence_rationale', models.TextField(blank=True, help_text='One paragraph: why this grade, citing the studies. Markdown.', validators=[references.validators.validate_citations])),
-                ('evidence_rationale_html', models.TextField(blank=True, editable=False)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tags', taggit.managers.TaggableManager(blank=True, help_text='Conditions and topics, e.g. dialysis, exercise.', through='taggit.TaggedItem', to='taggit.Tag', verbose_name='Tags')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "slug",
+                    models.SlugField(
+                        blank=True,
+                        help_text="The page's address. Left blank, it is made from the title.",
+                        max_length=200,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences shown in lists and at the top of the page. Markdown; may cite.",
+                        validators=[references.validators.validate_citations],
+                    ),
+                ),
+                ("summary_html", models.TextField(blank=True, editable=False)),
+                (
+                    "body",
+                    models.TextField(
+                        blank=True,
+                        help_text="Markdown. Use ## headings (they build the contents list) and cite as [@key] or [@a; @b, p. 4].",
+                        validators=[references.validators.validate_citations],
+                    ),
+                ),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                (
+                    "toc",
+                    models.JSONField(
+                        blank=True, default=list, editable=False, help_text="Headings of the body."
+                    ),
+                ),
+                ("reading_minutes", models.PositiveSmallIntegerField(default=1, editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("review", "In review"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "publish_at",
+                    models.DateTimeField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Leave blank to publish as soon as the status is Published; a future time keeps it hidden until then.",
+                        null=True,
+                        verbose_name="publish at",
+                    ),
+                ),
+                ("featured", models.BooleanField(default=False, help_text="Show on the home page.")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mineral", "Mineral"),
+                            ("vitamin", "Vitamin"),
+                            ("amino-acid", "Amino acid"),
+                            ("other", "Other"),
+                        ],
+                        default="mineral",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "aliases",
+                    models.CharField(
+                        blank=True,
+                        help_text="Other names, separated by commas, e.g. cobalamin, cyanocobalamin.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "evidence_grade",
+                    models.CharField(
+                        choices=[
+                            ("strong", "Strong: consistent results from several good trials"),
+                            ("moderate", "Moderate: some good trials, not all agreeing"),
+                            ("limited", "Limited: small or few studies"),
+                            ("insufficient", "Insufficient: theory, case reports or expert opinion only"),
+                            ("against", "Not supported: trials found no benefit"),
+                        ],
+                        default="insufficient",
+                        max_length=20,
+                        verbose_name="evidence for cramps",
+                    ),
+                ),
+                (
+                    "evidence_rationale",
+                    models.TextField(
+                        blank=True,
+                        help_text="One paragraph: why this grade, citing the studies. Markdown.",
+                        validators=[references.validators.validate_citations],
+                    ),
+                ),
+                ("evidence_rationale_html", models.TextField(blank=True, editable=False)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tags",
+                    taggit.managers.TaggableManager(
+                        blank=True,
+                        help_text="Conditions and topics, e.g. dialysis, exercise.",
+                        through="taggit.TaggedItem",
+                        to="taggit.Tag",
+                        verbose_name="Tags",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
-                'abstract': False,
+                "ordering": ["title"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Interaction',
+            name="Interaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Lower numbers come first.')),
-                ('medication', models.CharField(max_length=200, verbose_name='medication or class')),
-                ('effect', models.TextField(help_text='What happens, citing the source. Markdown.', validators=[references.validators.validate_citations])),
-                ('effect_html', models.TextField(blank=True, editable=False)),
-                ('nutrient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='cramps.nutrient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first."),
+                ),
+                ("medication", models.CharField(max_length=200, verbose_name="medication or class")),
+                (
+                    "effect",
+                    models.TextField(
+                        help_text="What happens, citing the source. Markdown.",
+                        validators=[references.validators.validate_citations],
+                    ),
+                ),
+                ("effect_html", models.TextField(blank=True, editable=False)),
+                (
+                    "nutrient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interactions",
+                        to="cramps.nutrient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
-                'abstract': False,
+                "ordering": ["position", "pk"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='FoodSource',
+            name="FoodSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Lower numbers come first.')),
-                ('food', models.CharField(max_length=200)),
-                ('amount', models.CharField(blank=True, help_text='e.g. 80 mg per 30 g', max_length=200, verbose_name='typical amount')),
-                ('notes', models.CharField(blank=True, help_text='Markdown; may cite.', max_length=500, validators=[references.validators.validate_citations])),
-                ('notes_html', models.TextField(blank=True, editable=False)),
-                ('nutrient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='food_sources', to='cramps.nutrient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first."),
+                ),
+                ("food", models.CharField(max_length=200)),
+                (
+                    "amount",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. 80 mg per 30 g",
+                        max_length=200,
+                        verbose_name="typical amount",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.CharField(
+                        blank=True,
+                        help_text="Markdown; may cite.",
+                        max_length=500,
+                        validators=[references.validators.validate_citations],
+                    ),
+                ),
+                ("notes_html", models.TextField(blank=True, editable=False)),
+                (
+                    "nutrient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="food_sources",
+                        to="cramps.nutrient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
-                'abstract': False,
+                "ordering": ["position", "pk"],
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='article',
-            name='related_nutrients',
-            field=models.ManyToManyField(blank=True, related_name='articles', to='cramps.nutrient'),
+            model_name="article",
+            name="related_nutrients",
+            field=models.ManyToManyField(blank=True, related_name="articles", to="cramps.nutrient"),
         ),
         migrations.CreateModel(
-            name='Citation',
+            name="Citation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('number', models.PositiveSmallIntegerField()),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype')),
-                ('reference', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='citations', to='references.reference')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                ("number", models.PositiveSmallIntegerField()),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="contenttypes.contenttype"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="citations",
+                        to="references.reference",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['content_type', 'object_id', 'number'],
-                'indexes': [models.Index(fields=['content_type', 'object_id'], name='cramps_cita_content_6786a4_idx')],
-                'constraints': [models.UniqueConstraint(fields=('content_type', 'object_id', 'reference'), name='citation_once_per_document'), models.UniqueConstraint(fields=('content_type', 'object_id', 'number'), name='citation_number_unique')],
+                "ordering": ["content_type", "object_id", "number"],
+                "indexes": [
+                    models.Index(fields=["content_type", "object_id"], name="cramps_cita_content_6786a4_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("content_type", "object_id", "reference"), name="citation_once_per_document"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("content_type", "object_id", "number"), name="citation_number_unique"
+                    ),
+                ],
             },
         ),
     ]

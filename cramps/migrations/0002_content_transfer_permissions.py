@@ -4,14 +4,19 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cramps', '0001_initial'),
+        ("cramps", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='article',
-            options={'ordering': ['title'], 'permissions': [('import_content', 'Can import site content (articles, nutrients, references) from JSON'), ('export_content', 'Can export site content (articles, nutrients, references) to JSON')]},
+            name="article",
+            options={
+                "ordering": ["title"],
+                "permissions": [
+                    ("import_content", "Can import site content (articles, nutrients, references) from JSON"),
+                    ("export_content", "Can export site content (articles, nutrients, references) to JSON"),
+                ],
+            },
         ),
     ]

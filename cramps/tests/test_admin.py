@@ -139,7 +139,10 @@ def test_admin_adds_and_changes_a_reference(admin_client):
     }
     assert admin_client.post("/admin/references/reference/add/", data).status_code == 302
     reference = Reference.objects.get()
-    assert reference.authors == [{"family": "Rude", "given": "Robert K"}, {"literal": "World Health Organization"}]
+    assert reference.authors == [
+        {"family": "Rude", "given": "Robert K"},
+        {"literal": "World Health Organization"},
+    ]
     assert reference.doi == "10.1359/jbmr.1998.13.4.749"
 
     data["title"] = "Magnesium deficiency (corrected)"
@@ -151,7 +154,11 @@ def test_admin_adds_and_changes_a_reference(admin_client):
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("pmid", "95a56", "is not a PMID"), ("doi", "not-a-doi", "is not a DOI"), ("pmcid", "XYZ", "is not a PMCID")],
+    [
+        ("pmid", "95a56", "is not a PMID"),
+        ("doi", "not-a-doi", "is not a DOI"),
+        ("pmcid", "XYZ", "is not a PMCID"),
+    ],
 )
 def test_admin_rejects_malformed_identifiers(admin_client, field, value, message):
     data = {"key": "bad", "type": "article-journal", "title": "T", "authors": "", "editors": "", field: value}
@@ -175,7 +182,9 @@ def test_admin_rejects_a_second_reference_with_the_same_doi(admin_client):
     assert Reference.objects.count() == 1
 
 
-@pytest.mark.parametrize("url", ["/admin/cramps/article/", "/admin/cramps/nutrient/", "/admin/references/reference/"])
+@pytest.mark.parametrize(
+    "url", ["/admin/cramps/article/", "/admin/cramps/nutrient/", "/admin/references/reference/"]
+)
 def test_admin_changelists_search_and_filter(admin_client, url):
     make_article(title="Findable", tags=["pregnancy"])
     make_nutrient(title="Findable nutrient")

@@ -92,7 +92,9 @@ def test_reference_page_lists_published_documents_citing_it(client, refs):
     assert client.get("/references/nonexistent/").status_code == 404
 
 
-@pytest.mark.parametrize(("query", "expected"), [("Zedauthor", {"gamma"}), ("delta", {"delta"}), ("Title of", None)])
+@pytest.mark.parametrize(
+    ("query", "expected"), [("Zedauthor", {"gamma"}), ("delta", {"delta"}), ("Title of", None)]
+)
 def test_reference_list_is_searchable(client, refs, query, expected):
     Reference.objects.filter(key="gamma").update(authors_text="Zed Zedauthor")
 
@@ -130,7 +132,13 @@ def test_deleting_a_cited_reference_is_refused_naming_the_citing_pages(admin_cli
 def test_renaming_a_cited_key_is_refused(admin_client, refs):
     make_article(title="Night cramps", body="[@alpha]")
     reference = refs["alpha"]
-    data = {"key": "alpha2", "type": reference.type, "title": reference.title, "authors": "A, B", "editors": ""}
+    data = {
+        "key": "alpha2",
+        "type": reference.type,
+        "title": reference.title,
+        "authors": "A, B",
+        "editors": "",
+    }
 
     response = admin_client.post(f"/admin/references/reference/{reference.pk}/change/", data)
 

@@ -35,13 +35,27 @@ def test_every_fixture_loads_and_renders(demo):
     assert Article.objects.published().count() >= 4
     assert Nutrient.objects.published().count() >= 8
     assert Reference.objects.count() >= 30
-    for slug in ["magnesium", "vitamin-b12", "calcium", "potassium", "sodium", "zinc", "vitamin-e", "vitamin-d"]:
+    for slug in [
+        "magnesium",
+        "vitamin-b12",
+        "calcium",
+        "potassium",
+        "sodium",
+        "zinc",
+        "vitamin-e",
+        "vitamin-d",
+    ]:
         assert Nutrient.objects.filter(slug=slug).exists(), slug
     assert all(article.body_html for article in Article.objects.all())
 
 
 def test_loading_twice_changes_nothing(demo):
-    counts = (Article.objects.count(), Nutrient.objects.count(), Reference.objects.count(), Citation.objects.count())
+    counts = (
+        Article.objects.count(),
+        Nutrient.objects.count(),
+        Reference.objects.count(),
+        Citation.objects.count(),
+    )
 
     call_command("load_demo", "--no-user", stdout=StringIO())
 
@@ -89,7 +103,9 @@ def test_demo_admin_user_is_created_once_and_login_printed(django_user_model):
     assert out.getvalue().count("as “admin” with password “cramps-demo”") == 2
 
 
-@pytest.mark.parametrize("url", ["/", "/articles/", "/nutrients/", "/tags/neuropathy/", "/nutrients/magnesium/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/articles/", "/nutrients/", "/tags/neuropathy/", "/nutrients/magnesium/"]
+)
 def test_no_raw_citation_keys_leak_into_listings_or_meta_tags(client, demo, url):
     page = client.get(url).content.decode()
 

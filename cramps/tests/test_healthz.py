@@ -23,7 +23,11 @@ def test_healthz_answers_503_when_the_database_is_not():
         "from django.test import Client; r = Client().get('/healthz'); "
         "import json; print(json.dumps([r.status_code, r.json()]))"
     )
-    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing", "DJANGO_CONN_MAX_AGE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing",
+        "DJANGO_CONN_MAX_AGE": "0",
+    }
 
     result = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)  # fmt: skip

@@ -23,7 +23,9 @@ def test_debug_off_without_a_secret_key_refuses_to_start():
 
 
 def test_debug_off_with_a_secret_key_starts():
-    result = run_check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="cramps.example.org")
+    result = run_check(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="cramps.example.org"
+    )
 
     assert result.returncode == 0, result.stderr
 

@@ -69,7 +69,9 @@ def test_scheduled_page_appears_once_its_time_has_come(client):
 def test_published_pages_are_listed_everywhere(client):
     reference = make_reference(key="cited")
     nutrient = make_nutrient(title="Magnesium", tags=["dialysis"])
-    article = make_article(title="Cramps at night", tags=["dialysis"], nutrients=[nutrient], body="Night [@cited].")
+    article = make_article(
+        title="Cramps at night", tags=["dialysis"], nutrients=[nutrient], body="Night [@cited]."
+    )
 
     assert "Cramps at night" in client.get("/articles/").content.decode()
     assert "Magnesium" in client.get("/nutrients/").content.decode()

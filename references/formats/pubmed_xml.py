@@ -54,7 +54,9 @@ def _pubmed_article(element: etree._Element) -> dict:
         volume=_text(article.find("Journal/JournalIssue/Volume")),
         issue=_text(article.find("Journal/JournalIssue/Issue")),
         pages=_pubmed_pages(article.find("Pagination")),
-        doi=identifiers.valid_doi(_article_id(own_ids, "doi") or _text(article.find("ELocationID[@EIdType='doi']"))),
+        doi=identifiers.valid_doi(
+            _article_id(own_ids, "doi") or _text(article.find("ELocationID[@EIdType='doi']"))
+        ),
         pmid=identifiers.normalize_pmid(_text(citation.find("PMID"))),
         pmcid=identifiers.normalize_pmcid(_article_id(own_ids, "pmc")),
         abstract=_pubmed_abstract(article.find("Abstract")),
@@ -99,7 +101,6 @@ def _article_id(id_list: etree._Element | None, id_type: str) -> str:
     if id_list is None:
         return ""
     return _text(id_list.find(f"ArticleId[@IdType='{id_type}']"))
-
 
 
 def _pubmed_names(author_list: etree._Element | None) -> list[dict]:

@@ -4,46 +4,153 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Reference',
+            name="Reference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='Cite it in Markdown as [@key], e.g. [@rude1998]. Letters, digits, - and _.', max_length=100, unique=True, verbose_name='citation key')),
-                ('type', models.CharField(choices=[('article-journal', 'Journal article'), ('book', 'Book'), ('chapter', 'Book chapter'), ('paper-conference', 'Conference paper'), ('report', 'Report'), ('thesis', 'Thesis'), ('webpage', 'Web page'), ('dataset', 'Dataset'), ('article', 'Preprint or other article'), ('document', 'Other document')], default='article-journal', max_length=30)),
-                ('authors', models.JSONField(blank=True, default=list, help_text='CSL names: a list of {"family": …, "given": …} or {"literal": …}.')),
-                ('editors', models.JSONField(blank=True, default=list, help_text='CSL names of editors, as for authors.')),
-                ('authors_text', models.TextField(blank=True, editable=False, help_text='Author names, flattened for search.')),
-                ('title', models.TextField()),
-                ('container_title', models.CharField(blank=True, help_text='Full journal name, or the book a chapter is in.', max_length=500, verbose_name='journal or book')),
-                ('container_title_short', models.CharField(blank=True, help_text='NLM abbreviation, e.g. J Am Coll Nutr.', max_length=200, verbose_name='journal abbreviation')),
-                ('issued_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='year')),
-                ('volume', models.CharField(blank=True, max_length=50)),
-                ('issue', models.CharField(blank=True, max_length=50)),
-                ('pages', models.CharField(blank=True, help_text='e.g. 749-758', max_length=50)),
-                ('publisher', models.CharField(blank=True, max_length=300)),
-                ('publisher_place', models.CharField(blank=True, max_length=200)),
-                ('edition', models.CharField(blank=True, max_length=50)),
-                ('url', models.URLField(blank=True, max_length=1000, verbose_name='URL')),
-                ('doi', models.CharField(blank=True, help_text='e.g. 10.1080/07315724.1998.10718813', max_length=255, verbose_name='DOI')),
-                ('pmid', models.CharField(blank=True, help_text='PubMed identifier, digits only.', max_length=12, verbose_name='PMID')),
-                ('pmcid', models.CharField(blank=True, help_text='PubMed Central identifier, e.g. PMC1234567.', max_length=20, verbose_name='PMCID')),
-                ('isbn', models.CharField(blank=True, max_length=40, verbose_name='ISBN')),
-                ('accessed', models.DateField(blank=True, help_text='When a web page was last read.', null=True)),
-                ('abstract', models.TextField(blank=True)),
-                ('note', models.TextField(blank=True, help_text='Editorial note; shown after the formatted entry.')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Cite it in Markdown as [@key], e.g. [@rude1998]. Letters, digits, - and _.",
+                        max_length=100,
+                        unique=True,
+                        verbose_name="citation key",
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("article-journal", "Journal article"),
+                            ("book", "Book"),
+                            ("chapter", "Book chapter"),
+                            ("paper-conference", "Conference paper"),
+                            ("report", "Report"),
+                            ("thesis", "Thesis"),
+                            ("webpage", "Web page"),
+                            ("dataset", "Dataset"),
+                            ("article", "Preprint or other article"),
+                            ("document", "Other document"),
+                        ],
+                        default="article-journal",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "authors",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='CSL names: a list of {"family": …, "given": …} or {"literal": …}.',
+                    ),
+                ),
+                (
+                    "editors",
+                    models.JSONField(
+                        blank=True, default=list, help_text="CSL names of editors, as for authors."
+                    ),
+                ),
+                (
+                    "authors_text",
+                    models.TextField(
+                        blank=True, editable=False, help_text="Author names, flattened for search."
+                    ),
+                ),
+                ("title", models.TextField()),
+                (
+                    "container_title",
+                    models.CharField(
+                        blank=True,
+                        help_text="Full journal name, or the book a chapter is in.",
+                        max_length=500,
+                        verbose_name="journal or book",
+                    ),
+                ),
+                (
+                    "container_title_short",
+                    models.CharField(
+                        blank=True,
+                        help_text="NLM abbreviation, e.g. J Am Coll Nutr.",
+                        max_length=200,
+                        verbose_name="journal abbreviation",
+                    ),
+                ),
+                ("issued_year", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="year")),
+                ("volume", models.CharField(blank=True, max_length=50)),
+                ("issue", models.CharField(blank=True, max_length=50)),
+                ("pages", models.CharField(blank=True, help_text="e.g. 749-758", max_length=50)),
+                ("publisher", models.CharField(blank=True, max_length=300)),
+                ("publisher_place", models.CharField(blank=True, max_length=200)),
+                ("edition", models.CharField(blank=True, max_length=50)),
+                ("url", models.URLField(blank=True, max_length=1000, verbose_name="URL")),
+                (
+                    "doi",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. 10.1080/07315724.1998.10718813",
+                        max_length=255,
+                        verbose_name="DOI",
+                    ),
+                ),
+                (
+                    "pmid",
+                    models.CharField(
+                        blank=True,
+                        help_text="PubMed identifier, digits only.",
+                        max_length=12,
+                        verbose_name="PMID",
+                    ),
+                ),
+                (
+                    "pmcid",
+                    models.CharField(
+                        blank=True,
+                        help_text="PubMed Central identifier, e.g. PMC1234567.",
+                        max_length=20,
+                        verbose_name="PMCID",
+                    ),
+                ),
+                ("isbn", models.CharField(blank=True, max_length=40, verbose_name="ISBN")),
+                (
+                    "accessed",
+                    models.DateField(blank=True, help_text="When a web page was last read.", null=True),
+                ),
+                ("abstract", models.TextField(blank=True)),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True, help_text="Editorial note; shown after the formatted entry."
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['key'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('doi', ''), _negated=True), fields=('doi',), name='reference_unique_doi', violation_error_message='Another reference already has this DOI.'), models.UniqueConstraint(condition=models.Q(('pmid', ''), _negated=True), fields=('pmid',), name='reference_unique_pmid', violation_error_message='Another reference already has this PMID.')],
+                "ordering": ["key"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("doi", ""), _negated=True),
+                        fields=("doi",),
+                        name="reference_unique_doi",
+                        violation_error_message="Another reference already has this DOI.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("pmid", ""), _negated=True),
+                        fields=("pmid",),
+                        name="reference_unique_pmid",
+                        violation_error_message="Another reference already has this PMID.",
+                    ),
+                ],
             },
         ),
     ]

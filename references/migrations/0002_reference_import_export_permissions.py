@@ -4,14 +4,19 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('references', '0001_initial'),
+        ("references", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='reference',
-            options={'ordering': ['key'], 'permissions': [('import_reference', 'Can import references from files'), ('export_reference', 'Can export references to files')]},
+            name="reference",
+            options={
+                "ordering": ["key"],
+                "permissions": [
+                    ("import_reference", "Can import references from files"),
+                    ("export_reference", "Can export references to files"),
+                ],
+            },
         ),
     ]

@@ -166,7 +166,9 @@ def test_collapse_ranges_properties(numbers):
     assert all(last - first >= 2 for first, last in ranges if last != first)
     starts = [first for first, _ in ranges]
     assert starts == sorted(starts)
-    assert all(previous_last < first for (_, previous_last), (first, _) in zip(ranges, ranges[1:]))
+    assert all(
+        previous_last < first for (_, previous_last), (first, _) in zip(ranges, ranges[1:], strict=False)
+    )
     # No three consecutive numbers are left as separate parts.
     singles = [first for first, last in ranges if first == last]
     assert not any(n + 1 in singles and n + 2 in singles for n in singles)
@@ -255,7 +257,7 @@ def test_number_citations_html_escapes_hostile_keys_and_locators():
 
     assert "<script" not in result
     assert 'title="a&lt;b&amp;c"' in result
-    assert '</a>, &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;]</sup>' in result
+    assert "</a>, &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;]</sup>" in result
 
 
 def test_number_citations_html_escapes_hand_written_placeholders():

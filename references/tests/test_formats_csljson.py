@@ -161,7 +161,9 @@ def test_malformed_files(text, message):
 
 
 def make_record(**overrides) -> dict:
-    return factories.make_record(**{"editors": [{"family": "Shils"}], "title": "Magnesium deficiency", **overrides})
+    return factories.make_record(
+        **{"editors": [{"family": "Shils"}], "title": "Magnesium deficiency", **overrides}
+    )
 
 
 def test_round_trip():

@@ -161,9 +161,10 @@ def test_pubmed_inline_markup_and_mathml_become_plain_text(server):
         'A "Blood Relationship" Between the Overlooked Minimum Lactate Equivalent and Maximal Lactate '
         "Steady State in Trained Runners. Back to the Old Days?"
     )
-    assert "the disused \"Minimum Lactate Equivalent\" (LEmin), first described" in record["abstract"]
-    assert "[VMLSS 15.0 ± 1.1 km·h-1; maximal oxygen uptake ( V.O2max ) 67.6 ± 4.1 ml·kg-1·min-1]" in (
-        record["abstract"]
+    assert 'the disused "Minimum Lactate Equivalent" (LEmin), first described' in record["abstract"]
+    assert (
+        "[VMLSS 15.0 ± 1.1 km·h-1; maximal oxygen uptake ( V.O2max ) 67.6 ± 4.1 ml·kg-1·min-1]"
+        in (record["abstract"])
     )
     assert "(coefficient of variation: ≈7%)" in record["abstract"]
     assert "\n" not in record["abstract"]

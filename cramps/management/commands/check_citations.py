@@ -17,9 +17,13 @@ class Command(BaseCommand):
         cited = set(Citation.objects.values_list("reference_id", flat=True))
         sections = {
             "Unknown citation keys": [str(broken) for broken in all_broken_citations()],
-            "References cited nowhere": [f"@{ref.key}: {ref.title}" for ref in references if ref.pk not in cited],
+            "References cited nowhere": [
+                f"@{ref.key}: {ref.title}" for ref in references if ref.pk not in cited
+            ],
             "Duplicate references": [f"@{p.reference.key}: {p.message}" for p in find_duplicates(references)],
-            "Malformed identifiers": [f"@{p.reference.key}: {p.message}" for p in malformed_identifiers(references)],
+            "Malformed identifiers": [
+                f"@{p.reference.key}: {p.message}" for p in malformed_identifiers(references)
+            ],
         }
         total = 0
         for title, problems in sections.items():
@@ -30,4 +34,6 @@ class Command(BaseCommand):
                     self.stdout.write(f"  - {problem}")
         if total:
             raise CommandError(f"{total} citation problem{'s' if total != 1 else ''} found.")
-        self.stdout.write(self.style.SUCCESS(f"All citations are sound ({len(references)} references checked)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"All citations are sound ({len(references)} references checked).")
+        )

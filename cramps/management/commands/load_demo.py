@@ -27,7 +27,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             call_command("loaddata", *fixtures, verbosity=0)
             count = documents_refresh_all()
-        self.stdout.write(self.style.SUCCESS(f"Loaded {len(fixtures)} fixture files; rendered {count} pages."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded {len(fixtures)} fixture files; rendered {count} pages.")
+        )
         if no_user:
             return
         User = get_user_model()

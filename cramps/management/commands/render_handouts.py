@@ -79,7 +79,9 @@ class Command(BaseCommand):
                 for size in handouts.PAPER_SIZES
             }
             deleted = handout_store.handouts_prune(keep=current, older_than=timedelta(days=prune))
-            self.stdout.write(f"Pruned {deleted} stored handout{'s' if deleted != 1 else ''} older than {prune} days.")
+            self.stdout.write(
+                f"Pruned {deleted} stored handout{'s' if deleted != 1 else ''} older than {prune} days."
+            )
 
     def _progress(self, done: int, total: int, label: str) -> None:
         filled = BAR_WIDTH * done // total

@@ -14,7 +14,15 @@ def demo_site(live_server):
     return live_server.url
 
 
-@pytest.mark.parametrize("path", ["/", "/nutrients/magnesium/", "/articles/muscle-cramps-and-chemotherapy-induced-neuropathy/", "/references/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/nutrients/magnesium/",
+        "/articles/muscle-cramps-and-chemotherapy-induced-neuropathy/",
+        "/references/",
+    ],
+)
 def test_pages_fit_a_phone_screen(page, demo_site, path):
     page.set_viewport_size({"width": 360, "height": 740})
     errors = []
