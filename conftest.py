@@ -2,6 +2,20 @@
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
+
+TEST_SETTINGS = {
+    # Tasks run as they are enqueued, inside the test's transaction.
+    "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    # Logging users in is not what these tests measure.
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings():
+    with override_settings(**TEST_SETTINGS):
+        yield
 
 
 @pytest.fixture(autouse=True)

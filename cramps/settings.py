@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "references",
     "cramps",
 ]
@@ -95,6 +97,15 @@ CACHES = {
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
+}
+
+# Background work (handout renders, large imports) through Django's Tasks API. The database
+# backend needs no other service; run its worker with `python manage.py db_worker`. Tests use
+# the immediate backend (conftest.py), which runs a task as soon as it is enqueued.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("CRAMPS_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
 }
 
 AUTH_PASSWORD_VALIDATORS = [
