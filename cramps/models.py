@@ -325,3 +325,7 @@ class Citation(models.Model):
     def __str__(self) -> str:
         document = self.document
         return f"{document.kind_label} “{document}” cites it as [{self.number}]"
+
+
+# Stored handouts (one row per rendered version) live with the rest of the handout code.
+from .handouts.models import Handout, HandoutState  # noqa: E402, F401
