@@ -444,7 +444,9 @@ def test_render_handouts_prerenders_every_published_handout(settings, renders, a
     assert len(renders) == 6
 
 
-def test_render_handouts_prunes_old_versions_but_keeps_current_and_recent_ones(staff_client, settings, article):
+def test_render_handouts_prunes_old_versions_but_keeps_current_and_recent_ones(
+    staff_client, settings, article
+):
     settings.CRAMPS_SITE_URL = "http://testserver"
     call_command("render_handouts", stdout=io.StringIO())
     (old_version,) = stored_files(settings)
