@@ -5,7 +5,6 @@ system, in memory and on object storage. Readers learn that a PDF is complete fr
 ``Handout`` row, which is marked ready only after the file has been written.
 """
 
-from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
@@ -26,9 +25,10 @@ def pdf_save(*, key: str, pdf: bytes) -> None:
         default_storage.delete(saved)
 
 
-def pdf_open(key: str) -> File:
-    """The stored PDF, opened for reading; FileNotFoundError if it is not there."""
-    return default_storage.open(_name(key), "rb")
+def pdf_read(key: str) -> bytes:
+    """The stored PDF's bytes (handouts are small); FileNotFoundError if it is not there."""
+    with default_storage.open(_name(key), "rb") as file:
+        return file.read()
 
 
 def pdf_delete(key: str) -> None:

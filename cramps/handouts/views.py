@@ -15,11 +15,11 @@ could not be made.
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_safe
 from django_ratelimit.core import get_usage
 
@@ -109,17 +109,17 @@ def _pdf_response(request: HttpRequest, parts: Sequence[Document], paper: str) -
         )  # fmt: skip
     if handout.state != HandoutState.READY:
         return _preparing(request, parts)
-    try:
-        pdf = store.pdf_open(key)
-    except FileNotFoundError:
-        service.handout_lost(handout)
-        return _preparing(request, parts)
     last_modified = int(handout.rendered_at.timestamp())
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
-        pdf.close()
         return not_modified
-    response = FileResponse(pdf, content_type="application/pdf", filename=document.handout_filename(parts))
+    try:
+        pdf = b"" if request.method == "HEAD" else store.pdf_read(key)
+    except FileNotFoundError:
+        service.handout_lost(handout)
+        return _preparing(request, parts)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, document.handout_filename(parts))
     response["Content-Length"] = str(handout.size)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)

@@ -270,7 +270,7 @@ def test_hidden_pages_have_no_public_handout_but_staff_can_preview(staff_client,
     assert anonymous.get("/handout.pdf?items=article:visible,article:hidden").status_code == 404
     preview = staff_client.get("/articles/hidden/handout.pdf")
     assert "Preview for editors" in "\n".join(pdf_pages(preview))
-    assert "private" in preview["Cache-Control"]
+    assert set(preview["Cache-Control"].split(", ")) == {"private", "no-store"}
     assert staff_client.get("/handout.pdf?items=article:visible,nutrient:hidden-nutrient").status_code == 200
 
 
