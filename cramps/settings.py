@@ -275,7 +275,9 @@ LOGGING = {
     },
 }
 
+# One tag per ASCII slug (cramps.tags): "Magnésium" and " MAGNESIUM " are magnesium.
 TAGGIT_CASE_INSENSITIVE = True
+TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True
 
 # --- Import and export (django-import-export) ---
 IMPORT_EXPORT_USE_TRANSACTIONS = True

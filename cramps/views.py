@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
@@ -72,6 +73,13 @@ class DocumentDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         context["citations"] = citation_context(list(self.object.citations.all()))
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if not self.object.is_public:
+            # An editor's preview: kept by no browser history, proxy or shared cache.
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class ArticleList(PublishedListView):

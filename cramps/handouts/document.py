@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html import unescape
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -124,7 +125,8 @@ def handout_html(
     ]
     tags = dict.fromkeys(tag.name for document in parts for tag in document.tags.all())
     if len(parts) == 1:
-        description = strip_tags(number_citations_html(parts[0].summary_html, citations.numbering))
+        # Text for the PDF's metadata; the template escapes it once.
+        description = unescape(strip_tags(number_citations_html(parts[0].summary_html, citations.numbering)))
     else:
         titles = "; ".join(document.title for document in parts)
         description = f"For discussion with a healthcare provider: {titles}."
