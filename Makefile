@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 # Development targets ask for debug mode and the address `make run` serves. Production sets
 # its own environment and starts gunicorn and the worker itself (README: Production).
-run test migrate demo check: export DJANGO_DEBUG ?= 1
+run test migrate demo check bench: export DJANGO_DEBUG ?= 1
 PORT ?= 8000
 run demo: export CRAMPS_SITE_URL ?= http://127.0.0.1:$(PORT)
 
@@ -49,8 +49,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Handout speed ratios, then the load run (bench/load.py: set BENCH_DATABASE_URL, BENCH_REDIS_URL
+# and BENCH_PORT to a database, Redis DB and port of your own).
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/load.py
 
 check: install
 	$(PY) manage.py check_citations

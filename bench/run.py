@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKDIR = tempfile.TemporaryDirectory(prefix="cramps-bench-")
 os.environ["DATABASE_URL"] = f"sqlite:///{WORKDIR.name}/bench.sqlite3"
 os.environ["DJANGO_MEDIA_ROOT"] = f"{WORKDIR.name}/media"
+# The first request renders and stores the handout itself, as no task worker runs here.
+os.environ["CRAMPS_TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cramps.settings")
 sys.path.insert(0, str(ROOT))
 # WhiteNoise serves from the finders here; there is no collected STATIC_ROOT to warn about.

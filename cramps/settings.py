@@ -7,6 +7,7 @@ and HTTPS, HSTS, secure cookies and the proxy header are on unless switched off 
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -180,6 +181,8 @@ STORAGES = {
 # WhiteNoise serves collected files (hashed, compressed) and, when `collectstatic` has not
 # been run, the same files straight from the finders: static files never depend on it.
 WHITENOISE_USE_FINDERS = True
+# ...so a missing STATIC_ROOT (collectstatic not run) is expected, not worth a warning per process.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -256,6 +259,7 @@ RATELIMIT_IP_META_KEY = "cramps.security.client_ip"
 RATELIMIT_FAIL_OPEN = True
 
 # --- Logging: to stderr, errors with their tracebacks, and one line per request ---
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -269,12 +273,12 @@ LOGGING = {
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"},
     },
-    "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
         # Django's own loggers reach stderr through the root logger, debug or not.
-        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # runserver prints its own request lines; gunicorn and the rest get ours.
-        "cramps.requests": {"level": "WARNING" if DEBUG else "INFO"},
+        "cramps.requests": {"level": "WARNING" if DEBUG else LOG_LEVEL},
         "cramps.cache": {"filters": ["once_a_minute"]},
         # Chatty at INFO: WeasyPrint's progress steps, django-axes' start-up banner.
         "weasyprint": {"level": "WARNING"},
