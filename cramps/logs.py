@@ -53,3 +53,12 @@ class RepeatFilter(logging.Filter):
         if suppressed := self._suppressed.pop(key, 0):
             record.msg = f"{record.msg} (and {suppressed} more like it since the last report)"
         return True
+
+
+class NoTraceback(logging.Filter):
+    """Drops the traceback from records whose message says it all (a request's bad Host)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True

@@ -266,6 +266,7 @@ LOGGING = {
     "filters": {
         # The same failing cache call is reported once a minute, not on every page.
         "once_a_minute": {"()": "cramps.logs.RepeatFilter", "seconds": 60},
+        "no_traceback": {"()": "cramps.logs.NoTraceback"},
     },
     "formatters": {
         "plain": {"format": "{asctime} {levelname} {name} {process}: {message}", "style": "{"},
@@ -280,6 +281,8 @@ LOGGING = {
         # runserver prints its own request lines; gunicorn and the rest get ours.
         "cramps.requests": {"level": "WARNING" if DEBUG else LOG_LEVEL},
         "cramps.cache": {"filters": ["once_a_minute"]},
+        # Scanners send any Host header: one line each, not a traceback.
+        "django.security.DisallowedHost": {"filters": ["no_traceback"]},
         # Chatty at INFO: WeasyPrint's progress steps, django-axes' start-up banner.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

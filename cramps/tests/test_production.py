@@ -3,10 +3,17 @@
 ``collectstatic`` ran, and logs errors with their tracebacks plus one line per request."""
 
 import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import urlopen
 
 import pytest
 
-from .conftest import run_django
+from .conftest import ROOT, django_env, run_django
 
 PRODUCTION = {
     "DJANGO_SECRET_KEY": "k3y-for-tests-only-5f0c1b9e7a2d4c8e9b1a3f5d7c9e1b3a5d7f9",
@@ -110,3 +117,45 @@ def test_errors_are_logged_with_their_traceback_and_every_request_in_one_line(tm
     assert "INFO cramps.requests" in log
     assert [line.split("cramps.requests")[1].split(": ", 1)[1].rsplit(" ", 1)[0] for line in log.splitlines()
             if "cramps.requests" in line] == ["GET /broken/ 500", "GET /tags/ 200"]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_gunicorn_serves_production_mode_with_its_shipped_config(tmp_path, sqlite_file):
+    port = _free_port()
+    env = django_env(**production(tmp_path, sqlite_file, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2",
+                                  DJANGO_ALLOWED_HOSTS="127.0.0.1", DJANGO_SECURE_SSL_REDIRECT="0"))  # fmt: skip
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "cramps.wsgi"],
+                              cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        statuses = {}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "healthz" not in statuses:
+            try:
+                statuses["healthz"] = urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).status
+            except HTTPError:
+                raise
+            except OSError:  # not listening yet, or still starting its workers
+                time.sleep(0.2)
+        for path in ("/", "/static/css/site.css", "/tags/"):
+            statuses[path] = urlopen(f"http://127.0.0.1:{port}{path}", timeout=30).status
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=60)[1]
+
+    assert statuses == {"healthz": 200, "/": 200, "/static/css/site.css": 200, "/tags/": 200}
+    assert "WORKER TIMEOUT" not in log
+    assert "cramps.requests" in log and "GET /tags/ 200" in log
+
+
+def test_gunicorn_timeout_fits_the_render_limit():
+    result = subprocess.run(
+        [sys.executable, "-c", "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['timeout'], c['graceful_timeout'])"],
+        cwd=ROOT, env=django_env(CRAMPS_HANDOUT_TIMEOUT="120"), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.stdout.split() == ["150", "150"], result.stderr
