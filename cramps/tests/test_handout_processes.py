@@ -24,7 +24,7 @@ SETUP = """
 import json, multiprocessing, os, sys
 from django.db import connections
 from django.test import Client
-from cramps.handouts import service
+from cramps.handouts import rendering
 from cramps.tests.factories import make_article, make_reference
 
 make_reference(key="shared1")
@@ -39,7 +39,7 @@ start = multiprocessing.get_context("fork").Barrier(20)
 
 def fetch(results):
     renders = []
-    service.handout_rendered.connect(lambda sender, key, **kwargs: renders.append(key), weak=False)
+    rendering.handout_rendered.connect(lambda sender, key, **kwargs: renders.append(key), weak=False)
     start.wait()
     response = Client().get("/articles/shared/handout.pdf")
     results.put((response.status_code, len(renders)))

@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 
-from cramps.handouts import keys, service, store
+from cramps.handouts import keys, rendering, store
 from cramps.models import Article, Handout, HandoutState
 from cramps.signals import document_published
 
@@ -33,9 +33,9 @@ def renders():
     def receiver(sender, key, **kwargs):
         seen.append(key)
 
-    service.handout_rendered.connect(receiver)
+    rendering.handout_rendered.connect(receiver)
     yield seen
-    service.handout_rendered.disconnect(receiver)
+    rendering.handout_rendered.disconnect(receiver)
 
 
 def test_publishing_a_page_queues_its_handouts_for_every_paper(client, settings, renders):
@@ -116,7 +116,7 @@ def test_stored_handouts_are_served_to_a_client_over_its_budget(client, settings
     make_article(title="Other", slug="other")
     key = keys.handout_key(parts=[stored], paper="a4", site_url="http://testserver/")
     store.pdf_save(key=key, pdf=b"%PDF-1.7 stored")
-    Handout.objects.create(key=key, parts=service.parts_spec([stored]), paper="a4",
+    Handout.objects.create(key=key, parts=Handout.parts_spec([stored]), paper="a4",
                            site_url="http://testserver/", state=HandoutState.READY, size=15,
                            rendered_at=timezone.now())  # fmt: skip
     client.get("/handout.pdf?items=article:other,article:stored")
@@ -130,7 +130,7 @@ def test_stored_handouts_are_served_to_a_client_over_its_budget(client, settings
 def test_a_render_that_lost_its_worker_is_queued_again(client, renders):
     article = make_article(title="Night cramps", slug="night")
     key = keys.handout_key(parts=[article], paper="a4", site_url="http://testserver/")
-    Handout.objects.create(key=key, parts=service.parts_spec([article]), paper="a4",
+    Handout.objects.create(key=key, parts=Handout.parts_spec([article]), paper="a4",
                            site_url="http://testserver/", state=HandoutState.RENDERING,
                            started_at=timezone.now() - timedelta(minutes=10))  # fmt: skip
 
@@ -159,7 +159,7 @@ def test_renders_prune_handouts_nobody_uses(client, settings):
     old, orphan = "0" * 64, "f" * 64
     for key in (old, orphan):
         store.pdf_save(key=key, pdf=b"%PDF-1.7 old")
-    Handout.objects.create(key=old, parts=service.parts_spec([article]), paper="a4", site_url="http://testserver/",
+    Handout.objects.create(key=old, parts=Handout.parts_spec([article]), paper="a4", site_url="http://testserver/",
                            state=HandoutState.READY, last_used=timezone.now() - timedelta(days=40))  # fmt: skip
     make_nutrient(title="Magnesium", slug="magnesium")
 

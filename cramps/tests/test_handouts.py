@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from cramps.handouts import document, keys, service, store
+from cramps.handouts import document, keys, rendering, store
 from cramps.models import Handout, HandoutState, KeyPoint, Status
 from cramps.services import document_refresh
 
@@ -50,9 +50,9 @@ def renders():
     def receiver(sender, key, **kwargs):
         seen.append(key)
 
-    service.handout_rendered.connect(receiver)
+    rendering.handout_rendered.connect(receiver)
     yield seen
-    service.handout_rendered.disconnect(receiver)
+    rendering.handout_rendered.disconnect(receiver)
 
 
 def stored_files(settings) -> list[str]:
@@ -395,7 +395,7 @@ def test_a_render_claimed_by_another_process_is_waited_for_not_repeated(client, 
     """Another worker holds the render; readers are asked to wait, then get its result."""
     article = make_article(title="Shared page", slug="shared")
     key = keys.handout_key(parts=[article], paper="a4", site_url="http://testserver/")
-    Handout.objects.create(key=key, parts=service.parts_spec([article]), paper="a4",
+    Handout.objects.create(key=key, parts=Handout.parts_spec([article]), paper="a4",
                            site_url="http://testserver/", state=HandoutState.RENDERING,
                            started_at=timezone.now())  # fmt: skip
 

@@ -5,8 +5,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cramps.handouts.document import PAPER_SIZES
+from cramps.handouts.prune import handouts_prune
 from cramps.handouts.render import HandoutError
-from cramps.handouts.service import handout_render_now, handouts_prune
+from cramps.handouts.rendering import handout_render_now
 from cramps.models import Article, Nutrient
 
 BAR_WIDTH = 20
