@@ -110,6 +110,8 @@ def handout_lost(handout: Handout) -> None:
 
 def handouts_queue_for(document: Document, *, site_url: str) -> int:
     """Queue the single-page handouts (every paper size) of a document that is not stored yet."""
+    # As saved: the sender's copy may predate a queryset update (the key must match the worker's).
+    document = type(document).objects.get(pk=document.pk)
     queued = 0
     for paper in PAPER_SIZES:
         key = handout_key(parts=[document], paper=paper, site_url=site_url)

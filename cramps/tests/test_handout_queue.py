@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cramps.handouts import keys, rendering, store
-from cramps.models import Article, Handout, HandoutState
+from cramps.models import Article, Handout, HandoutState, Status
 from cramps.signals import document_published
 
 from .factories import make_article, make_nutrient
@@ -49,6 +49,17 @@ def test_publishing_a_page_queues_its_handouts_for_every_paper(client, settings,
     assert client.get("/articles/night/handout.pdf").status_code == 200
     assert client.get("/articles/night/handout.pdf?paper=letter").status_code == 200
     assert len(renders) == 2
+
+
+def test_publishing_through_a_queryset_update_queues_the_published_version(settings, renders):
+    settings.CRAMPS_SITE_URL = "http://testserver"
+    article = make_article(title="Night cramps", slug="night", status=Status.DRAFT)
+    Article.objects.filter(pk=article.pk).update(status=Status.PUBLISHED)
+
+    document_published.send(sender=Article, document=article)  # the copy from before the update
+
+    assert len(renders) == 2
+    assert set(Handout.objects.values_list("state", flat=True)) == {HandoutState.READY}
 
 
 def test_without_a_site_address_publishing_leaves_handouts_to_the_first_reader(settings, renders):
