@@ -7,6 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint install migrate demo serve bench browser-deps check clean
 
+# Development targets ask for debug mode and the address `make run` serves. Production sets
+# its own environment and starts gunicorn and the worker itself (README: Production).
+run test migrate demo check bench: export DJANGO_DEBUG ?= 1
+PORT ?= 8000
+run demo: export CRAMPS_SITE_URL ?= http://127.0.0.1:$(PORT)
+
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
@@ -21,8 +27,19 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
+# The background worker (handout renders, large imports) runs beside the server; Ctrl+C stops both.
 run: demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production mode on this machine, configured by the environment as in the README (no debug).
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py cramps.wsgi
 
 test: install
 	$(PY) manage.py makemigrations --check --dry-run
@@ -32,8 +49,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Handout speed ratios, then the load run (bench/load.py: set BENCH_DATABASE_URL, BENCH_REDIS_URL
+# and BENCH_PORT to a database, Redis DB and port of your own).
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/load.py
 
 check: install
 	$(PY) manage.py check_citations

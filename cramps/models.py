@@ -15,12 +15,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
-from taggit.managers import TaggableManager
 
 from references.models import Reference
 from references.validators import validate_citations
 
 from .markdown import render_inline, render_markdown
+from .tags import Tags
 
 WORDS_PER_MINUTE = 200
 
@@ -147,7 +147,7 @@ class Article(Document):
         max_length=200, blank=True, help_text="Name and credentials, e.g. “Dr A. Example, MD (neurology)”."
     )
     reviewed_on = models.DateField("medically reviewed on", null=True, blank=True)
-    tags = TaggableManager(blank=True, help_text="Conditions and topics, e.g. neuropathy, pregnancy.")
+    tags = Tags(blank=True, help_text="Conditions and topics, e.g. neuropathy, pregnancy.")
 
     class Meta(Document.Meta):
         # For all content (articles, nutrients and the references they cite): one pair, on one model.
@@ -239,7 +239,7 @@ class Nutrient(Document):
         help_text="One paragraph: why this grade, citing the studies. Markdown.",
     )
     evidence_rationale_html = models.TextField(blank=True, editable=False)
-    tags = TaggableManager(blank=True, help_text="Conditions and topics, e.g. dialysis, exercise.")
+    tags = Tags(blank=True, help_text="Conditions and topics, e.g. dialysis, exercise.")
 
     class Meta(Document.Meta):
         pass
@@ -325,3 +325,7 @@ class Citation(models.Model):
     def __str__(self) -> str:
         document = self.document
         return f"{document.kind_label} “{document}” cites it as [{self.number}]"
+
+
+# Stored handouts (one row per rendered version) live with the rest of the handout code.
+from .handouts.models import Handout, HandoutState  # noqa: E402, F401

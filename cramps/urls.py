@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import handout_views, views
+from . import views
+from .handouts import views as handout_views
 from .sitemaps import SITEMAPS
 
 urlpatterns = [

@@ -1,10 +1,14 @@
 """Public pages. Every query for content goes through ``DocumentQuerySet.published`` or
 ``visible_to`` so that drafts and scheduled pages never leak."""
 
+import uuid
+
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
@@ -70,6 +74,13 @@ class DocumentDetailView(DetailView):
         context["citations"] = citation_context(list(self.object.citations.all()))
         return context
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if not self.object.is_public:
+            # An editor's preview: kept by no browser history, proxy or shared cache.
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
 
 class ArticleList(PublishedListView):
     model = Article
@@ -118,16 +129,38 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers, 503 when it does not (for load balancers)."""
+def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DatabaseError as error:
-        return JsonResponse({"status": "unavailable", "database": str(error.__class__.__name__)}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    except DatabaseError:
+        return False
+    return True
+
+
+def _cache_ok() -> bool:
+    """A write and a read back: with Redis down both quietly fail (errors are ignored)."""
+    token = uuid.uuid4().hex
+    cache.set("healthz", token, timeout=10)
+    return cache.get("healthz") == token
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The database and the cache, reported separately, for load balancers and monitoring.
+
+    503 only when the site cannot serve (no database). Without its cache the site still
+    serves, more slowly: 200, "degraded".
+    """
+    database, cache_ = _database_ok(), _cache_ok()
+    status = "ok" if database and cache_ else "degraded" if database else "unavailable"
+    body = {
+        "status": status,
+        "database": "ok" if database else "unavailable",
+        "cache": "ok" if cache_ else "unavailable",
+    }
+    return JsonResponse(body, status=200 if database else 503)
 
 
 class ReferenceList(ListView):

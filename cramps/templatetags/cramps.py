@@ -1,5 +1,7 @@
 """Template helpers for showing documents."""
 
+from html import unescape
+
 from django import template
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
@@ -19,5 +21,9 @@ def cite(html: str, citations: CitationContext) -> str:
 
 @register.filter
 def teaser(html: str) -> str:
-    """Plain text of a rendered summary without its citations, for cards and meta tags."""
-    return strip_tags(remove_citations(html))
+    """Plain text of a rendered summary without its citations, for cards and meta tags.
+
+    Entities are decoded (``&amp;`` → ``&``): the result is text, which the template escapes
+    once, so "B12 & folate" shows as typed.
+    """
+    return unescape(strip_tags(remove_citations(html)))

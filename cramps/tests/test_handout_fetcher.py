@@ -15,7 +15,7 @@ import weasyprint
 from django.conf import settings as django_settings
 from pypdf import PdfReader
 
-from cramps.handouts import StaticOnlyURLFetcher, URLRefused, pdf_render
+from cramps.handouts.render import StaticOnlyURLFetcher, URLRefused, pdf_render
 
 from .factories import make_article
 

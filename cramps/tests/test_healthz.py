@@ -1,37 +1,45 @@
+"""/healthz reports the database and the cache separately; 503 only when the site cannot serve."""
+
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import run_django
+
+CHECK = (
+    "from django.test import Client; r = Client().get('/healthz'); "
+    "import json; print(json.dumps([r.status_code, r.json()]))"
+)
+
+
+def healthz_in_a_process(**env) -> tuple[int, dict]:
+    result = run_django(CHECK, **env)
+    status, body = json.loads(result.stdout.strip().splitlines()[-1])
+    return status, body
 
 
 @pytest.mark.django_db
-def test_healthz_answers_200_when_the_database_is_reachable(client):
+def test_healthz_answers_200_when_the_database_and_cache_answer(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert "no-cache" in response["Cache-Control"]
 
 
-def test_healthz_answers_503_when_the_database_is_not():
-    """A separate process whose DATABASE_URL names a port where no database listens."""
-    script = (
-        "from django.test import Client; r = Client().get('/healthz'); "
-        "import json; print(json.dumps([r.status_code, r.json()]))"
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nothing",
-        "DJANGO_CONN_MAX_AGE": "0",
-    }
+def test_healthz_answers_503_when_the_database_is_unreachable():
+    """A process whose DATABASE_URL names a port where no database listens."""
+    status, body = healthz_in_a_process(DATABASE_URL="postgres://postgres@127.0.0.1:1/nothing",
+                                        DJANGO_CONN_MAX_AGE="0")  # fmt: skip
 
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
-
-    status, body = json.loads(result.stdout.strip().splitlines()[-1])
     assert status == 503
-    assert body["status"] == "unavailable"
+    assert body == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
+
+
+def test_healthz_answers_200_degraded_when_redis_is_unreachable(tmp_path):
+    """REDIS_URL names a port where no Redis listens: the site still serves, without its cache."""
+    status, body = healthz_in_a_process(REDIS_URL="redis://127.0.0.1:1/0",
+                                        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")  # fmt: skip
+
+    assert status == 200
+    assert body == {"status": "degraded", "database": "ok", "cache": "unavailable"}

@@ -38,3 +38,11 @@ def test_database_url_chooses_the_database():
                             capture_output=True, text=True, timeout=60)  # fmt: skip
 
     assert result.stdout.strip().splitlines()[-1] == "postgresql cramps_prod"
+
+
+def test_debug_is_off_unless_asked_for():
+    result = run_check(DJANGO_ALLOWED_HOSTS="cramps.example.org")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
+    assert run_check(DJANGO_DEBUG="1").returncode == 0

@@ -4,7 +4,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cramps import handout_store, handouts
+from cramps.handouts.document import PAPER_SIZES
+from cramps.handouts.prune import handouts_prune
+from cramps.handouts.render import HandoutError
+from cramps.handouts.rendering import handout_render_now
 from cramps.models import Article, Nutrient
 
 BAR_WIDTH = 20
@@ -19,7 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--paper",
-            choices=[*handouts.PAPER_SIZES, "all"],
+            choices=[*PAPER_SIZES, "all"],
             help="Paper size to render (default: CRAMPS_HANDOUT_PAPER); 'all' renders every size.",
         )
         parser.add_argument(
@@ -29,8 +32,9 @@ class Command(BaseCommand):
             "--prune",
             type=int,
             metavar="DAYS",
-            help="Then delete stored handouts older than DAYS that are no longer any published page's "
-            "current handout (old versions, and combined handouts nobody asked for since).",
+            help="Then delete stored handouts that are no published page's current handout and that no "
+            "reader has used for DAYS days (old versions, combined handouts nobody asks for). Renders "
+            "also prune automatically, after CRAMPS_HANDOUT_KEEP_DAYS.",
         )
         parser.add_argument(
             "--site-url",
@@ -39,9 +43,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paper=None, force=False, site_url=None, prune=None, **options):
-        paper = paper or getattr(settings, "CRAMPS_HANDOUT_PAPER", "a4")
-        papers = handouts.PAPER_SIZES if paper == "all" else (paper,)
-        site_url = site_url or getattr(settings, "CRAMPS_SITE_URL", "http://127.0.0.1:8000")
+        paper = paper or settings.CRAMPS_HANDOUT_PAPER
+        papers = PAPER_SIZES if paper == "all" else (paper,)
+        site_url = site_url or settings.CRAMPS_SITE_URL
+        if not site_url:
+            raise CommandError("Set CRAMPS_SITE_URL or pass --site-url: handouts print the site's address.")
         documents = [
             *Article.objects.published().order_by("title"),
             *Nutrient.objects.published().order_by("title"),
@@ -51,36 +57,28 @@ class Command(BaseCommand):
         failures = []
         for index, (document, size) in enumerate(jobs, start=1):
             label = f"{document._meta.model_name} {document.slug} ({size})"
-            key = handout_store.handout_key(parts=[document], paper=size, site_url=site_url)
-            if not force and handout_store.handout_stored(key) is not None:
-                outcome = "already stored"
-            else:
-                try:
-                    handout_store.handout_get(parts=[document], paper=size, site_url=site_url, force=force)
-                    outcome = "rendered"
-                except handouts.HandoutError as error:
-                    outcome = "failed"
-                    failures.append(f"{label}: {error}")
+            try:
+                outcome = handout_render_now(parts=[document], paper=size, site_url=site_url, force=force)
+            except HandoutError as error:
+                outcome = "failed"
+                failures.append(f"{label}: {error}")
             counts[outcome] += 1
             self._progress(index, len(jobs), f"{label}: {outcome}")
         summary = (
             f"{counts['rendered']} rendered, {counts['already stored']} already stored, "
             f"{counts['failed']} failed, of {len(jobs)}."
         )
+        if counts["rendering elsewhere"]:
+            summary += f" {counts['rendering elsewhere']} were being rendered by a worker."
         for failure in failures:
             self.stderr.write(failure)
         if failures:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(summary))
         if prune is not None:
-            current = {
-                handout_store.handout_key(parts=[document], paper=size, site_url=site_url)
-                for document in documents
-                for size in handouts.PAPER_SIZES
-            }
-            deleted = handout_store.handouts_prune(keep=current, older_than=timedelta(days=prune))
+            deleted = handouts_prune(older_than=timedelta(days=prune), site_urls=[site_url])
             self.stdout.write(
-                f"Pruned {deleted} stored handout{'s' if deleted != 1 else ''} older than {prune} days."
+                f"Pruned {deleted} stored handout{'s' if deleted != 1 else ''} unused for {prune} days."
             )
 
     def _progress(self, done: int, total: int, label: str) -> None:

@@ -1,30 +1,37 @@
 """PDF handouts of articles and nutrients, singly or combined, and the page that builds them.
 
-The PDFs come from ``cramps.handouts``; these views decide who may see what, parse the
-request and serve the stored file with ETag / Last-Modified. Drafts, pages in review and
-scheduled pages are 404 for the public, as on the web; staff may preview them.
+These views decide who may see what, parse the request and answer with the stored PDF (ETag /
+Last-Modified), or with a page that refreshes itself while the PDF is being prepared in the
+background (``service.handout_obtain``). Drafts, pages in review and scheduled pages are 404
+for the public, as on the web; staff may preview them.
 
 Errors are HTML pages (``handouts/error.html``) naming what went wrong: 400 for a request we
 cannot read (bad ``paper``, malformed or too many ``items``), 404 for an item that does not
-exist or is not published (as for a single page, without saying which of the two), and 503
-with Retry-After when the PDF could not be made.
+exist or is not published (as for a single page, without saying which of the two), 429 when an
+anonymous client has started too many new renders, and 503 with Retry-After when the PDF
+could not be made.
 """
 
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_safe
+from django_ratelimit.core import get_usage
 
-from . import handout_store, handouts
-from .models import Article, Document, Nutrient
+from ..models import Article, Document, Nutrient
+from . import document, service, store
+from .keys import handout_key
+from .models import HandoutState
 
 MODELS: dict[str, type[Document]] = {"article": Article, "nutrient": Nutrient}
 RETRY_AFTER_SECONDS = 30
+# How often the "being prepared" page reloads itself.
+REFRESH_SECONDS = 3
 
 
 class BadRequest(Exception):
@@ -32,53 +39,94 @@ class BadRequest(Exception):
 
 
 def _error(
-    request: HttpRequest, status: int, heading: str, message: str, *, back: Document | None = None
-) -> HttpResponse:
+    request: HttpRequest, status: int, heading: str, message: str, *, back: Document | None = None,
+    retry_after: int = RETRY_AFTER_SECONDS,
+) -> HttpResponse:  # fmt: skip
     context = {"heading": heading, "message": message, "status": status, "back": back}
     response = render(request, "handouts/error.html", context, status=status)
-    if status == 503:
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if status in (429, 503):
+        response["Retry-After"] = str(retry_after)
+        patch_cache_control(response, no_store=True)
     return response
 
 
 def _paper(request: HttpRequest) -> str:
-    paper = request.GET.get("paper") or getattr(settings, "CRAMPS_HANDOUT_PAPER", "a4")
-    if paper not in handouts.PAPER_SIZES:
+    paper = request.GET.get("paper") or settings.CRAMPS_HANDOUT_PAPER
+    if paper not in document.PAPER_SIZES:
         raise BadRequest(f"Unknown paper size “{paper}”: choose a4 or letter.")
     return paper
 
 
+def _render_budget(request: HttpRequest) -> dict | None:
+    """Count a new render against an anonymous client's budget; its usage, or None if unlimited."""
+    if request.user.is_authenticated:
+        return None
+    return get_usage(
+        request, group="handout-render", key="ip", rate=settings.CRAMPS_HANDOUT_RENDER_RATE, increment=True
+    )
+
+
+def _preparing(request: HttpRequest, parts: Sequence[Document]) -> HttpResponse:
+    """202: the PDF is being made; the page reloads itself (a meta refresh: no script needed)."""
+    context = {"parts": parts, "refresh": REFRESH_SECONDS, "back": parts[0] if len(parts) == 1 else None}
+    response = render(request, "handouts/preparing.html", context, status=202)
+    response["Retry-After"] = str(REFRESH_SECONDS)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
 def _pdf_response(request: HttpRequest, parts: Sequence[Document], paper: str) -> HttpResponse:
-    """Serve the stored handout (rendering it only when missing), honouring If-None-Match."""
-    site_url = request.build_absolute_uri("/")
-    key = handout_store.handout_key(parts=parts, paper=paper, site_url=site_url)
+    """The stored handout, or the "being prepared" page while it is rendered in the background."""
+    site_url = service.handout_site_url(request)
+    key = handout_key(parts=parts, paper=paper, site_url=site_url)
     etag = f'"{key}"'
-    # A client holding this ETag already has exactly this PDF: no need to open the store.
+    # A client holding this ETag already has exactly this PDF: no need to look any further.
     if (not_modified := get_conditional_response(request, etag=etag)) is not None:
         return not_modified
+    back = parts[0] if len(parts) == 1 else None
+    usage = {}
+
+    def may_queue() -> bool:
+        usage.update(_render_budget(request) or {})
+        return not usage.get("should_limit", False)
+
     try:
-        stored = handout_store.handout_stored(key) or handout_store.handout_get(
-            parts=parts, paper=paper, site_url=site_url
+        handout = service.handout_obtain(
+            key=key, parts=parts, paper=paper, site_url=site_url, may_queue=may_queue
         )
-    except handouts.HandoutError as error:
+    except service.RenderRefused:
+        return _error(
+            request, 429, "Too many new PDFs in a short time",
+            "This PDF has not been made yet, and your connection has asked for many new PDFs "
+            "recently. Please try again later; PDFs other readers have asked for are still available.",
+            back=back, retry_after=max(usage.get("time_left", RETRY_AFTER_SECONDS), 1),
+        )  # fmt: skip
+    if handout.state == HandoutState.FAILED:
         return _error(
             request, 503, "We could not make this PDF just now",
-            f"{error} Please try again in a minute; the web page itself is still available.",
-            back=parts[0] if len(parts) == 1 else None,
+            f"{handout.error} Please try again in a minute; the web page itself is still available.",
+            back=back,
         )  # fmt: skip
-    last_modified = int(stored.last_modified.timestamp())
+    if handout.state != HandoutState.READY:
+        return _preparing(request, parts)
+    last_modified = int(handout.rendered_at.timestamp())
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is not None:
         return not_modified
-    response = FileResponse(
-        stored.path.open("rb"), content_type="application/pdf", filename=handouts.handout_filename(parts)
-    )
+    try:
+        pdf = b"" if request.method == "HEAD" else store.pdf_read(key)
+    except FileNotFoundError:
+        service.handout_lost(handout)
+        return _preparing(request, parts)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, document.handout_filename(parts))
+    response["Content-Length"] = str(handout.size)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
-    if all(document.is_public for document in parts):
+    if all(part.is_public for part in parts):
         patch_cache_control(response, public=True, max_age=300)
     else:
-        patch_cache_control(response, private=True, no_cache=True)
+        patch_cache_control(response, private=True, no_store=True)
     return response
 
 
@@ -128,9 +176,9 @@ def combined_handout(request: HttpRequest) -> HttpResponse:
         return redirect("handout-builder")
     try:
         paper = _paper(request)
-        if len(items) > handouts.MAX_PARTS:
+        if len(items) > document.MAX_PARTS:
             raise BadRequest(
-                f"A handout can hold at most {handouts.MAX_PARTS} pages; {len(items)} were asked for."
+                f"A handout can hold at most {document.MAX_PARTS} pages; {len(items)} were asked for."
             )
         wanted = [(item, *_parse_item(item)) for item in items]
     except BadRequest as error:
@@ -169,8 +217,8 @@ def handout_builder(request: HttpRequest) -> HttpResponse:
         {
             "groups": groups,
             "chosen": set(requested_items(request)),
-            "paper": getattr(settings, "CRAMPS_HANDOUT_PAPER", "a4"),
-            "max_items": handouts.MAX_PARTS,
+            "paper": settings.CRAMPS_HANDOUT_PAPER,
+            "max_items": document.MAX_PARTS,
             "action": reverse("combined-handout"),
         },
     )

@@ -1,15 +1,12 @@
-"""PDF handouts: one or more documents typeset for a reader to take to their doctor.
-
-All WeasyPrint work lives here, in three layers:
+"""Turning handout HTML into PDF bytes with WeasyPrint, safely.
 
 - ``StaticOnlyURLFetcher`` is the only way WeasyPrint can load anything: our own static files
   (read from disk, never over HTTP) and ``data:`` images. Everything else an editor may write
   (other hosts, loopback, ``file://``, redirects, ``@import``) is refused and simply left out.
-- ``handout_html`` builds the document from the cached HTML fields, with one citation
-  numbering and one reference list across every part.
-- ``pdf_render`` turns that HTML into PDF bytes in a forked child process with a memory
-  limit and a wall-clock timeout, so a runaway render cannot take the web process with it.
-Storing and reusing rendered PDFs is ``cramps.handout_store``'s job.
+- ``pdf_render`` is the one entry point. It hands the work to a ``Renderer``; the one used
+  today, ``ForkRenderer``, renders in a forked child process with a memory limit and a
+  wall-clock timeout, so a runaway render cannot take the calling process with it. Another
+  renderer (a warm, reused process) can take its place behind the same interface.
 """
 
 import faulthandler
@@ -19,13 +16,10 @@ import mimetypes
 import multiprocessing
 import os
 import posixpath
-import re
 import resource
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import DataHandler, Request
 
@@ -33,34 +27,10 @@ import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
-from django.db.models import prefetch_related_objects
-from django.template.loader import render_to_string
-from django.templatetags.static import static
-from django.utils import timezone
 from django.utils._os import safe_join
-from django.utils.html import strip_tags
-from django.utils.text import slugify
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from references.bibliography import formatted_entries
-from references.citations import number_citations_html, number_keys
-
-from .citing import CitationContext, Entry
-from .models import Document
-from .services import INLINES
-
 logger = logging.getLogger(__name__)
-
-PAPER_SIZES = ("a4", "letter")
-MAX_PARTS = 20
-# Everything that shapes a handout's look; their contents are part of every handout's key.
-TEMPLATES = (
-    "handouts/handout.html",
-    "handouts/_part.html",
-    "handouts/_disclaimer.html",
-    "handouts/_notes.html",
-)
-STYLESHEET = "css/handout.css"
 
 
 class HandoutError(Exception):
@@ -127,116 +97,6 @@ class StaticOnlyURLFetcher(URLFetcher):
         return URLFetcherResponse(url, response.read(), dict(response.headers))
 
 
-# --- Building the HTML ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Part:
-    """One document inside a handout, ready for ``handouts/_part.html``."""
-
-    document: Document
-    kind: str
-    number: int
-    url: str
-    body_html: str
-    toc: list[dict]
-
-    @property
-    def anchor(self) -> str:
-        return f"part-{self.number}"
-
-
-_SECTION_ANCHOR = re.compile(r'(\bid="|\bhref="#)sec-')
-
-
-def _prefixed_anchors(html: str, prefix: str) -> str:
-    """Heading ids are unique within a document; prefix them so they stay unique in a handout."""
-    return _SECTION_ANCHOR.sub(rf"\g<1>{prefix}sec-", html)
-
-
-def _prefetch(parts: Sequence[Document]) -> None:
-    """Load what a handout shows (inlines, tags, citations) for every part in a few queries."""
-    for model, inlines in INLINES.items():
-        documents = [document for document in parts if isinstance(document, model)]
-        prefetch_related_objects(documents, "tags", "citations__reference", *inlines)
-
-
-def _citations(document: Document) -> list:
-    return sorted(document.citations.all(), key=lambda citation: citation.number)
-
-
-def merged_citations(parts: Sequence[Document]) -> CitationContext:
-    """One numbering and reference list across parts, by first appearance in part order."""
-    citations = [citation for document in parts for citation in _citations(document)]
-    numbering = number_keys(citation.reference.key for citation in citations)
-    references = {citation.reference.key: citation.reference for citation in citations}
-    html = formatted_entries(references.values())
-    entries = [Entry(number, references[key], html[references[key].pk]) for key, number in numbering.items()]
-    return CitationContext(numbering=numbering, entries=entries, anchored=set())
-
-
-def _title(parts: Sequence[Document]) -> str:
-    """The document's title: the page's own, or "Handout: A; B; C and 4 more" for several."""
-    if len(parts) == 1:
-        return parts[0].title
-    titles = "; ".join(document.title for document in parts[:3])
-    more = f" and {len(parts) - 3} more" if len(parts) > 3 else ""
-    return f"Handout: {titles}{more}"
-
-
-def handout_filename(parts: Sequence[Document]) -> str:
-    """``cramps-magnesium-handout.pdf``; up to three slugs, then a count."""
-    slugs = [document.slug for document in parts]
-    name = "-".join(slugs) if len(slugs) <= 3 else f"{len(slugs)}-topics"
-    return f"{slugify(settings.CRAMPS_SITE_NAME) or 'site'}-{name[:120]}-handout.pdf"
-
-
-def site_root(site_url: str) -> str:
-    """``https://example.org/`` from any URL on the site: what handouts call the site's address."""
-    return urljoin(site_url, "/")
-
-
-def handout_html(
-    *, parts: Sequence[Document], paper: str, site_url: str, generated: datetime | None = None
-) -> str:
-    """The handout as one HTML document for WeasyPrint (``handouts/handout.html``)."""
-    site_url = site_root(site_url)
-    _prefetch(parts)
-    citations = merged_citations(parts)
-    prepared = [
-        Part(
-            document=document,
-            kind=document._meta.model_name,
-            number=number,
-            url=urljoin(site_url, document.get_absolute_url()),
-            body_html=_prefixed_anchors(document.body_html, f"p{number}-"),
-            toc=[{**heading, "anchor": f"p{number}-{heading['anchor']}"} for heading in document.toc],
-        )
-        for number, document in enumerate(parts, start=1)
-    ]
-    tags = dict.fromkeys(tag.name for document in parts for tag in document.tags.all())
-    if len(parts) == 1:
-        description = strip_tags(number_citations_html(parts[0].summary_html, citations.numbering))
-    else:
-        titles = "; ".join(document.title for document in parts)
-        description = f"For discussion with a healthcare provider: {titles}."
-    context = {
-        "title": _title(parts),
-        "description": description,
-        "keywords": ", ".join(tags),
-        "parts": prepared,
-        "combined": len(prepared) > 1,
-        "citations": citations,
-        "paper": paper,
-        "site_name": settings.CRAMPS_SITE_NAME,
-        "site_url": site_url,
-        "stylesheet": static(STYLESHEET),
-        "updated": max(document.updated for document in parts),
-        "generated": generated or timezone.now(),
-    }
-    return render_to_string("handouts/handout.html", context)
-
-
 # --- Rendering with limits -----------------------------------------------------------------
 
 
@@ -275,14 +135,37 @@ def _render_in_child(connection, html: str, base_url: str, memory_mb: int, timeo
         connection.close()
 
 
-def pdf_render(*, html: str, base_url: str) -> bytes:
-    """Render HTML to PDF in a child process, within CRAMPS_HANDOUT_TIMEOUT and _MEMORY_MB.
+class Renderer(Protocol):
+    """Turns HTML into PDF bytes within the given limits, or raises HandoutError."""
 
-    The child only runs WeasyPrint; this process never does, so forking is safe even from a
-    threaded server. A child that overruns is killed; every failure raises HandoutError.
+    def render(self, *, html: str, base_url: str, timeout: float, memory_mb: int) -> bytes: ...
+
+
+class ForkRenderer:
+    """A fresh forked child per render.
+
+    The child only runs WeasyPrint; the calling process never does, so forking is safe even
+    from a threaded server. A child that overruns is killed; every failure raises HandoutError.
     """
-    timeout = float(getattr(settings, "CRAMPS_HANDOUT_TIMEOUT", 60))
-    memory_mb = int(getattr(settings, "CRAMPS_HANDOUT_MEMORY_MB", 1024))
+
+    def render(self, *, html: str, base_url: str, timeout: float, memory_mb: int) -> bytes:
+        return _render_forked(html=html, base_url=base_url, timeout=timeout, memory_mb=memory_mb)
+
+
+renderer: Renderer = ForkRenderer()
+
+
+def pdf_render(*, html: str, base_url: str) -> bytes:
+    """Render HTML to PDF within CRAMPS_HANDOUT_TIMEOUT seconds and CRAMPS_HANDOUT_MEMORY_MB."""
+    return renderer.render(
+        html=html,
+        base_url=base_url,
+        timeout=float(settings.CRAMPS_HANDOUT_TIMEOUT),
+        memory_mb=int(settings.CRAMPS_HANDOUT_MEMORY_MB),
+    )
+
+
+def _render_forked(*, html: str, base_url: str, timeout: float, memory_mb: int) -> bytes:
     context = multiprocessing.get_context("fork")
     # Unwritten output would otherwise be written again by the child.
     sys.stdout.flush()
@@ -313,9 +196,3 @@ def pdf_render(*, html: str, base_url: str) -> bytes:
         raise HandoutError("The PDF could not be made: the renderer stopped, perhaps for lack of memory.")
     logger.error("Handout render failed: %s", payload)
     raise HandoutError("The PDF could not be made.")
-
-
-def handout_render(*, parts: Sequence[Document], paper: str, site_url: str) -> bytes:
-    """Build and render a handout (not stored; see ``handout_get``)."""
-    html = handout_html(parts=parts, paper=paper, site_url=site_url)
-    return pdf_render(html=html, base_url=site_root(site_url))

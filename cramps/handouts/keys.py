@@ -1,0 +1,92 @@
+"""A handout's key: sha256 over everything that shows in it, so any change makes a new PDF."""
+
+import functools
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+import weasyprint
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.template.loader import get_template
+
+from ..models import Citation, Document
+from ..services import INLINES
+from .document import STYLESHEET, TEMPLATES, site_root
+from .render import static_file
+
+# Bump when code changes what a handout looks like without a template or CSS change.
+HANDOUT_VERSION = 1
+
+
+def _read_design_digest() -> str:
+    stylesheet = static_file(STYLESHEET)
+    sources = [get_template(name).template.source for name in TEMPLATES]
+    sources.append(stylesheet.read_text() if stylesheet else "")
+    return hashlib.sha256("\0".join(sources).encode()).hexdigest()
+
+
+_cached_design_digest = functools.cache(_read_design_digest)
+
+
+def _design_digest() -> str:
+    """A hash of the handout templates and stylesheet; re-read on every call only in DEBUG."""
+    return _read_design_digest() if settings.DEBUG else _cached_design_digest()
+
+
+def _related_content(parts: Sequence[Document]) -> dict[tuple[str, int], dict[str, list]]:
+    """What shows of each part beyond its own row, as plain values in a few queries per model.
+
+    Inline rows (all their fields), tag names, and each citation's number with its reference's
+    pk and ``updated``. Cheap on purpose: it runs on every request for a handout.
+    """
+    content = {(document._meta.label, document.pk): defaultdict(list) for document in parts}
+    for model in dict.fromkeys(type(document) for document in parts):
+        pks = [document.pk for document in parts if type(document) is model]
+        content_type = ContentType.objects.get_for_model(model)
+        queries = [
+            ("references", Citation.objects.filter(content_type=content_type, object_id__in=pks)
+             .values_list("object_id", "number", "reference_id", "reference__updated")),
+            ("tags", model.tags.through.objects.filter(content_type=content_type, object_id__in=pks)
+             .order_by("tag__name").values_list("object_id", "tag__name")),
+        ]  # fmt: skip
+        for accessor in INLINES[model]:
+            relation = getattr(model, accessor).rel
+            inline, owner = relation.related_model, relation.field.attname
+            fields = [field.attname for field in inline._meta.concrete_fields]
+            rows = inline.objects.filter(**{f"{owner}__in": pks}).values_list(owner, *fields)
+            queries.append(("inlines", rows))
+        for name, rows in queries:
+            for owner_pk, *values in rows:
+                content[model._meta.label, owner_pk][name].append(values)
+    return content
+
+
+def handout_key(*, parts: Sequence[Document], paper: str, site_url: str) -> str:
+    """sha256 over everything that shows in the handout, so any change makes a new PDF.
+
+    Each part's own fields, inlines, tags and citations with each cited reference's pk and
+    ``updated`` (its formatted entry is cached on the same); paper, site name and address,
+    citation style, the handout templates and CSS, and the WeasyPrint version. The generation
+    date is left out: it records when the stored PDF was made.
+    """
+    related = _related_content(parts)
+    fingerprint = {
+        "version": HANDOUT_VERSION,
+        "weasyprint": weasyprint.__version__,
+        "design": _design_digest(),
+        "style": settings.CRAMPS_CITATION_STYLE,
+        "site": [settings.CRAMPS_SITE_NAME, site_root(site_url)],
+        "paper": paper,
+        "parts": [
+            {
+                "model": document._meta.label,
+                "public": document.is_public,
+                "fields": [getattr(document, field.attname) for field in document._meta.concrete_fields],
+                **related[document._meta.label, document.pk],
+            }
+            for document in parts
+        ],
+    }
+    return hashlib.sha256(json.dumps(fingerprint, default=str, sort_keys=True).encode()).hexdigest()
