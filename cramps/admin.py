@@ -230,7 +230,26 @@ class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
 
 class DocumentInline:
+    """Inline rows are part of their page: whoever may change the page may change its rows."""
+
     formset = DocumentInlineFormSet
+
+    def _may_change_page(self, request, obj) -> bool:
+        return workflow.may(request.user, self.parent_model, "change") and (
+            obj is None or workflow.may_edit(request.user, obj)
+        )
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return workflow.may(request.user, self.parent_model, "view") or self._may_change_page(request, obj)
+
+    def has_add_permission(self, request, obj) -> bool:
+        return self._may_change_page(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_change_page(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_change_page(request, obj)
 
 
 class KeyPointInline(DocumentInline, admin.TabularInline):

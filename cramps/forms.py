@@ -106,23 +106,45 @@ class DocumentAdminForm(forms.ModelForm):
 
 
 class DocumentInlineFormSet(BaseInlineFormSet):
-    """Inline rows that someone else deleted while this form was open are saved again as new rows.
+    """Rows someone else deleted while this form was open come back as new rows, not as errors.
 
-    Without this, such a row fails on its hidden id ("Please correct the errors below" with no
-    visible error); the editor who submits it after the conflict warning means to keep it.
+    A submitted row whose id no longer exists would fail on its hidden id ("Please correct the
+    errors below" with no visible error) and would not even be shown again. It is renumbered
+    as a new row instead: the editor who saves it, after the conflict warning, means to keep it.
     """
 
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if index is not None and index < self.initial_form_count() and form.instance.pk is None:
-            form.fields[self._pk_field.name] = forms.CharField(required=False, widget=forms.HiddenInput)
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if self.is_bound:
+            self.data = self._rows_gone_become_new(self.data)
 
-    def save_new_objects(self, commit=True):
-        saved = super().save_new_objects(commit)
-        for form in self.initial_forms:
-            if form.instance.pk is None and form.has_changed() and not self._should_delete_form(form):
-                saved.append(self.save_new(form, commit=commit))
-        return saved
+    def _rows_gone_become_new(self, data):
+        prefix, pk_name = self.prefix, self.model._meta.pk.name
+        try:
+            initial = int(data[f"{prefix}-INITIAL_FORMS"])
+            total = int(data[f"{prefix}-TOTAL_FORMS"])
+        except (KeyError, ValueError):
+            return data  # the management form's own validation reports this
+        submitted = [data.get(f"{prefix}-{index}-{pk_name}", "") for index in range(initial)]
+        present = {str(pk) for pk in self.get_queryset().filter(pk__in=[pk for pk in submitted if pk.isdigit()])
+                   .values_list("pk", flat=True)}  # fmt: skip
+        gone = [index for index, pk in enumerate(submitted) if pk not in present]
+        if not gone:
+            return data
+        order = [index for index in range(initial) if index not in gone] + gone + list(range(initial, total))
+        renumbered = data.copy()
+        for key in [
+            key for key in renumbered if key.startswith(f"{prefix}-") and key.split("-")[1].isdigit()
+        ]:
+            del renumbered[key]
+        for new_index, old_index in enumerate(order):
+            old_prefix = f"{prefix}-{old_index}-"
+            for key in (key for key in data if key.startswith(old_prefix)):
+                renumbered.setlist(f"{prefix}-{new_index}-{key[len(old_prefix) :]}", data.getlist(key))
+            if old_index in gone:
+                renumbered[f"{prefix}-{new_index}-{pk_name}"] = ""
+        renumbered[f"{prefix}-INITIAL_FORMS"] = str(initial - len(gone))
+        return renumbered
 
 
 class ActionForm(forms.Form):

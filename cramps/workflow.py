@@ -34,7 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .history import history_note
+from .history import history_note, history_origin_for
 from .history.recording import running_command
 from .integrity import broken_citations
 from .models import Document, Status, Transition, TransitionAction, permission_name
@@ -161,7 +161,7 @@ def document_transition(
     for name, value in target.items():
         if value is not KEEP:
             setattr(document, name, value)
-    with transaction.atomic():
+    with history_origin_for(user=user), transaction.atomic():
         document.save()
         records = _record(document=document, user=user, steps=steps)
     if document.is_public and not was_public:

@@ -64,9 +64,7 @@ class Origin:
             return f"{self.comment}: {notes}" if notes else self.comment
         if notes:
             return notes
-        if self.request is not None:
-            return _request_comment(self.request)
-        return _process_comment()
+        return _request_comment(self.request) if self.request is not None else _process_comment()
 
 
 _origin: ContextVar[Origin | None] = ContextVar("cramps_history_origin", default=None)
@@ -83,6 +81,17 @@ def history_origin(*, user=None, comment: str = "", request: HttpRequest | None 
         _origin.reset(token)
 
 
+@contextmanager
+def history_origin_for(*, user) -> Iterator[Origin]:
+    """The open origin, or, when none is open (a script, a test), one naming ``user``."""
+    origin = _origin.get()
+    if origin is not None:
+        yield origin
+        return
+    with history_origin(user=user, comment=_process_comment() if user is None else "") as origin:
+        yield origin
+
+
 def history_note(obj, note: str) -> None:
     """Say why ``obj`` changed ("Published", the admin's change message); its version's comment."""
     origin = _origin.get()
@@ -91,7 +100,8 @@ def history_note(obj, note: str) -> None:
 
 
 def current_origin() -> Origin:
-    return _origin.get() or Origin()
+    """The open origin, or one naming the running command (found now: versions are written later)."""
+    return _origin.get() or Origin(comment=_process_comment())
 
 
 def _key(obj) -> tuple[type, str]:

@@ -12,6 +12,8 @@ state it was in when the user may publish. Each function checks the user's permi
 cannot be written back as it is.
 """
 
+import functools
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,7 +28,7 @@ from .. import transfer, workflow
 from ..citing import citations_sync
 from ..models import Document, Status
 from .content import revision_references, version_content
-from .recording import history_note
+from .recording import history_note, history_origin_for
 
 # What a restore leaves as it is now: the workflow's fields and the publisher's choice to feature.
 KEPT = (*transfer.WORKFLOW_FIELDS, "featured")
@@ -47,7 +49,18 @@ def _require(user, model: type, permission: str) -> None:
         raise PermissionDenied
 
 
-@transaction.atomic
+def _as_user(service):
+    """Run a service inside a history origin naming its user, unless a request already opened one."""
+
+    @functools.wraps(service)
+    def run(*, version: Version, user):
+        with history_origin_for(user=user), transaction.atomic():
+            return service(version=version, user=user)
+
+    return run
+
+
+@_as_user
 def document_restore(*, version: Version, user) -> Document:
     """Make the page hold what ``version`` recorded, keeping its workflow state."""
     model = version._model
@@ -66,7 +79,7 @@ def document_restore(*, version: Version, user) -> Document:
     return document
 
 
-@transaction.atomic
+@_as_user
 def document_recover(*, version: Version, user) -> Document:
     """Bring a deleted page back from its last version, under its old id."""
     model = version._model
@@ -123,7 +136,7 @@ def _reference_from(version: Version, *, keep_pk: bool) -> Reference:
     return reference
 
 
-@transaction.atomic
+@_as_user
 def reference_restore(*, version: Version, user) -> Reference:
     """Make the reference hold the record ``version`` kept."""
     reference = Reference.objects.filter(pk=version.object_id).first()
@@ -144,7 +157,7 @@ def reference_restore(*, version: Version, user) -> Reference:
     return reference
 
 
-@transaction.atomic
+@_as_user
 def reference_recover(*, version: Version, user) -> Reference:
     """Bring a deleted reference back from its last version, under its old id."""
     if Reference.objects.filter(pk=version.object_id).exists():

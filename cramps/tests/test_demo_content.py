@@ -110,3 +110,59 @@ def test_no_raw_citation_keys_leak_into_listings_or_meta_tags(client, demo, url)
     page = client.get(url).content.decode()
 
     assert "[@" not in page
+
+
+def rows() -> dict:
+    """Every row load_demo could touch, as comparable values."""
+    from taggit.models import Tag, TaggedItem
+
+    from cramps.models import FAQ, FoodSource, Interaction, KeyPoint
+
+    models = (Reference, Article, Nutrient, KeyPoint, FAQ, FoodSource, Interaction, Tag, TaggedItem, Citation)
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
+
+
+def test_reloading_leaves_every_row_as_it_was_even_last_updated(demo):
+    before = rows()
+
+    out = StringIO()
+    call_command("load_demo", "--no-user", stdout=out)
+
+    assert rows() == before
+    assert "Skipped 9 nutrients already on this site (left as they are)" in out.getvalue()
+    assert "Nothing new to load." in out.getvalue()
+
+
+def test_a_site_with_its_own_rows_at_the_demo_keys_and_ids_keeps_them_all():
+    from cramps.models import Status
+
+    from .factories import make_article, make_nutrient, make_reference
+
+    # The site's own content, created first so it holds the ids the demo fixtures use (1, 2, …),
+    # and sharing some of the demo's keys and slugs.
+    own_reference = make_reference(key="mine2020", title="Our own cited study")
+    same_key = make_reference(key="rude1998", title="Our own record under a demo key")
+    own_nutrient = make_nutrient(slug="magnesium", title="Our magnesium page", body="[@mine2020]",
+                                 foods=[("Our food", "", "")], tags=["our-tag"])  # fmt: skip
+    own_article = make_article(slug="our-article", title="Our article", body="[@rude1998]", key_points=["Ours."],
+                               status=Status.DRAFT, tags=["neuropathy"])  # fmt: skip
+    assert 1 in {own_reference.pk, own_nutrient.pk, own_article.pk}
+    before = rows()
+
+    out = StringIO()
+    call_command("load_demo", "--no-user", stdout=out)
+
+    after = rows()
+    for name, values in before.items():
+        kept = {row["id"]: row for row in after[name]}
+        for row in values:
+            assert kept.get(row["id"]) == row, (name, row)
+    assert Reference.objects.get(key="rude1998").title == "Our own record under a demo key"
+    assert Nutrient.objects.get(slug="magnesium").title == "Our magnesium page"
+    assert Nutrient.objects.filter(slug="zinc").exists() and Article.objects.count() == 5
+    report = out.getvalue()
+    assert "Skipped 1 references already on this site (left as they are): rude1998." in report
+    assert "Skipped 1 nutrients already on this site (left as they are): magnesium." in report
+    assert "Loaded 35 references, 8 nutrients, 4 articles" in report
+    # The demo's pages that cite @rude1998 now cite the site's own record, which is unchanged.
+    assert Citation.objects.filter(reference=same_key).count() > 1
