@@ -9,11 +9,12 @@ so exporting, importing into an empty site and exporting again gives the same by
 Importing checks everything before writing anything (a problem names the item and field),
 then writes in one transaction: references first (matched by key; a reference that is the same
 work as one here under another key is refused, since the documents cite it by the file's key),
-then nutrients and articles (matched by slug, their inline rows replaced), each re-rendered
-with ``document_refresh``. Only items identical to what the site has are "unchanged" and left
-untouched; the summary names what differs in every other one. An import by a user needs the
-add or change permission of everything it writes; status and medical review go through
-``cramps.workflow``, so they need the publish and review permissions and are recorded there.
+then nutrients and articles (matched by slug, their inline rows replaced), each rendered by
+its own save, with its Citation rows rebuilt. Only items identical to what the site has are
+"unchanged" and left untouched; the summary names what differs in every other one. An import
+by a user needs the add or change permission of everything it writes; status and medical
+review go through ``cramps.workflow``, so they need the publish and review permissions and
+are recorded there.
 """
 
 import copy
@@ -34,9 +35,9 @@ from references.resources import ReferenceIndex
 from references.validators import validate_citations
 
 from . import workflow
+from .citing import citations_sync
 from .models import Article, Document, Nutrient, permission_name
 from .services import INLINES as DOCUMENT_INLINES
-from .services import document_refresh
 
 FORMAT = "cramps-content"
 VERSION = 1
@@ -241,7 +242,7 @@ def _import(content: dict, user) -> ContentImportSummary:
         if isinstance(planned.instance, Nutrient):
             nutrient_pks[planned.instance.slug] = planned.instance.pk
     for planned in changed:
-        document_refresh(document=planned.instance)
+        citations_sync(document=planned.instance)
         workflow.document_transition(
             document=planned.instance,
             user=user,
