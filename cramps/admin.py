@@ -23,7 +23,7 @@ from references.models import Reference
 from . import workflow
 from .admin_transfer import ContentTransferMixin
 from .citing import citation_context, citations_sync
-from .forms import DocumentAdminForm, DocumentInlineFormSet, ReviewForm, ScheduleForm
+from .forms import DocumentAdminForm, DocumentInlineFormSet, ReviewForm, ScheduleForm, TextField
 from .history.admin import HistoryAdminMixin
 from .history.restore import document_recover, document_restore, reference_recover, reference_restore
 from .models import FAQ, Article, FoodSource, Interaction, KeyPoint, Nutrient, Status, Transition
@@ -41,12 +41,18 @@ class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
     date_hierarchy = "updated"
     actions = ["send_to_review", "publish", "schedule", "unpublish", "record_review"]
     save_on_top = True
+    formfield_overrides = {models.TextField: {"form_class": TextField}}
     publishing_fields = ["status", "publish_at", "featured", "tags"]
     extra_fields: list[str] = []
 
     def get_fieldsets(self, request, obj=None):
+        # The reference picker and the lock are for editing; a view-only page has neither.
+        tools = ["cite", "lock"] if obj is None or self.has_change_permission(request, obj) else []
         return [
-            (None, {"fields": ["title", "slug", "summary", *self.extra_fields, "cite", "body", "lock"]}),
+            (
+                None,
+                {"fields": ["title", "slug", "summary", *self.extra_fields, *tools[:1], "body", *tools[1:]]},
+            ),
             ("Publishing", {"fields": self.publishing_fields}),
             ("Medical review", {"fields": ["medical_reviewer", "reviewed_on"]}),
             ("Cited references (from the text, as last saved)", {"fields": ["cited_references"]}),
@@ -233,6 +239,7 @@ class DocumentInline:
     """Inline rows are part of their page: whoever may change the page may change its rows."""
 
     formset = DocumentInlineFormSet
+    formfield_overrides = {models.TextField: {"form_class": TextField}}
 
     def _may_change_page(self, request, obj) -> bool:
         return workflow.may(request.user, self.parent_model, "change") and (
@@ -256,7 +263,9 @@ class KeyPointInline(DocumentInline, admin.TabularInline):
     model = KeyPoint
     fields = ["position", "text"]
     extra = 1
-    formfield_overrides = {models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}}
+    formfield_overrides = {
+        models.CharField: {"form_class": TextField, "widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}
+    }
 
 
 class FAQInline(DocumentInline, admin.StackedInline):

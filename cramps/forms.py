@@ -25,6 +25,15 @@ class CitePickerWidget(AutocompleteSelect):
 WIDE = {"style": "width: 100%; max-width: 60rem; box-sizing: border-box"}
 
 
+class TextField(forms.CharField):
+    """Text kept with "\n" line endings: browsers post text areas with "\r\n", which would make an
+    untouched field look changed (in the change message, the stamp and the history)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 def lock_token(document: Document) -> str:
     """What an editor's form remembers of the page it opened: its content stamp."""
     return document.updated.isoformat()

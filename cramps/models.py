@@ -150,6 +150,8 @@ class Document(StoredValues):
     tagged_items = GenericRelation(TaggedItem)
 
     objects = DocumentQuerySet.as_manager()
+    # Columns readers never see: changing them alone leaves "Last updated" as it is.
+    NOT_CONTENT = ("updated", "created", "author_id")
 
     class Meta:
         abstract = True
@@ -166,12 +168,12 @@ class Document(StoredValues):
         self.body_html = rendered.html
         self.toc = [{"level": h.level, "anchor": h.anchor, "text": h.text} for h in rendered.headings]
         self.reading_minutes = max(1, round(rendered.words / WORDS_PER_MINUTE))
-        if self.differs_from_stored(ignore=("updated", "created")):
+        if self.differs_from_stored(ignore=self.NOT_CONTENT):
             self.updated = timezone.now()
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "updated"}
         elif kwargs.get("update_fields") is None:
-            # Nothing changed: write no newer "updated" than the database holds (an inline row
+            # No content changed: write no newer "updated" than the database holds (an inline row
             # saved meanwhile may have moved it).
             kwargs["update_fields"] = self._columns(("updated", "created"))
         super().save(*args, **kwargs)

@@ -70,6 +70,7 @@ class HistoryAdminMixin:
         obj = self._history_object(request, object_id)
         context = {
             "title": f"History of “{obj}”",
+            "is_history_page": True,
             "versions": self._versions(obj),
             "steps": self.history_steps(obj),
             **(extra_context or {}),
@@ -95,7 +96,7 @@ class HistoryAdminMixin:
             return HttpResponseRedirect(self._url("change", restored.pk))
         changes = differences(self.model, current_content(obj), version_content(version))
         context = {
-            "title": f"{version_label(version).capitalize()} of “{obj}”",
+            "title": f"Version of {version_label(version).removeprefix('the version of ')}",
             "version": version,
             "differences": changes,
             "comparison": "What restoring this version would change on the page as it is now",

@@ -163,3 +163,21 @@ def test_a_publisher_schedules_through_the_change_form():
     assert not Article.objects.published().filter(pk=article.pk).exists()
     assert Article.objects.get(pk=article.pk).publish_at > timezone.now()
     assert [t.action for t in Transition.objects.all()] == ["scheduled"]
+
+
+def test_line_endings_posted_by_a_browser_change_nothing(committed):
+    with committed():
+        article = make_article(title="Lines", body="## One\n\nTwo.\nThree.", status=Status.DRAFT,
+                               faqs=[("Q?", "Line one.\nLine two.")])  # fmt: skip
+    alice, _ = editors()
+    data = opened(alice, article)
+    data = {
+        name: value.replace("\n", "\r\n") if isinstance(value, str) else value for name, value in data.items()
+    }
+    before = Article.objects.get(pk=article.pk).updated
+
+    with committed():
+        assert save(alice, article, data).status_code == 302
+
+    assert Article.objects.get(pk=article.pk).updated == before
+    assert Article.objects.get(pk=article.pk).body == "## One\n\nTwo.\nThree."
