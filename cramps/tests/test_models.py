@@ -69,9 +69,16 @@ def test_an_unchanged_save_does_not_overwrite_a_newer_stamp(article):
     assert stamp(article) == moved
 
 
-def test_a_nutrient_shows_its_medical_review(client):
-    nutrient = make_nutrient(title="Zinc", medical_reviewer="Dr Z, MD", reviewed_on="2026-03-04")
+@pytest.mark.parametrize("make", [make_article, make_nutrient])
+def test_a_recorded_review_shows_on_the_page_and_its_handout(client, make):
+    from cramps.handouts import handout_html
 
-    page = client.get(nutrient.get_absolute_url()).content.decode()
+    document = make(title="Zinc", medical_reviewer="Dr Z, MD", reviewed_on="2026-03-04")
+    unreviewed = make(title="Copper")
 
-    assert "Medically reviewed by Dr Z, MD on" in page and "4 March 2026" in page
+    page = client.get(document.get_absolute_url()).content.decode()
+    handout = handout_html(parts=[type(document).objects.get(pk=document.pk)], paper="a4", site_url="http://x/")
+
+    for text in (page, handout):
+        assert "Medically reviewed by Dr Z, MD on" in text and "4 March 2026" in text
+    assert "reviewed by" not in client.get(unreviewed.get_absolute_url()).content.decode()
