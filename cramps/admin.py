@@ -96,9 +96,9 @@ class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         """An action the user may not take is refused with 403, not passed over as "No action selected"."""
         action = request.POST.get("action") if request.method == "POST" else None
-        if action and action not in self.get_actions(request):
-            if any(name == action for _func, name, _description in self._get_base_actions()):
-                raise PermissionDenied
+        known = {*self.actions, *(name for name, _func in self.admin_site.actions)}
+        if action in known and action not in self.get_actions(request):
+            raise PermissionDenied
         extra_context = {**(extra_context or {}), "can_recover": self.has_add_permission(request)}
         return super().changelist_view(request, extra_context)
 

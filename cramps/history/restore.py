@@ -123,16 +123,23 @@ def _bring_back_references(version: Version, data: dict) -> None:
 
 
 def _reference_from(version: Version, *, keep_pk: bool) -> Reference:
+    reference = Reference(pk=int(version.object_id) if keep_pk else None)
+    return _reference_write(reference, version, note="Recovered from")
+
+
+def _reference_write(reference: Reference, version: Version, *, note: str) -> Reference:
+    """Give ``reference`` the record ``version`` kept; validated as the admin would, then saved."""
     fields = version.field_dict
-    reference = Reference(**{name: fields.get(name) for name in RECORD_FIELDS})
-    if keep_pk:
-        reference.pk = int(version.object_id)
+    for name in RECORD_FIELDS:
+        setattr(reference, name, fields.get(name))
     try:
         reference.full_clean()
     except ValidationError as error:
-        raise RestoreRefused(f"@{reference.key} cannot come back: {' '.join(error.messages)}") from None
+        raise RestoreRefused(
+            f"@{reference.key} cannot be brought back as it was: {' '.join(error.messages)}"
+        ) from None
     reference.save()
-    history_note(reference, f"Recovered from {version_label(version)}")
+    history_note(reference, f"{note} {version_label(version)}")
     return reference
 
 
@@ -145,16 +152,7 @@ def reference_restore(*, version: Version, user) -> Reference:
             "This reference has been deleted: recover it from the list of deleted references."
         )
     _require(user, Reference, "change")
-    fields = version.field_dict
-    for name in RECORD_FIELDS:
-        setattr(reference, name, fields.get(name))
-    try:
-        reference.full_clean()
-    except ValidationError as error:
-        raise RestoreRefused(f"This version cannot be restored: {' '.join(error.messages)}") from None
-    reference.save()
-    history_note(reference, f"Restored {version_label(version)}")
-    return reference
+    return _reference_write(reference, version, note="Restored")
 
 
 @_as_user

@@ -77,7 +77,9 @@ def test_a_recorded_review_shows_on_the_page_and_its_handout(client, make):
     unreviewed = make(title="Copper")
 
     page = client.get(document.get_absolute_url()).content.decode()
-    handout = handout_html(parts=[type(document).objects.get(pk=document.pk)], paper="a4", site_url="http://x/")
+    handout = handout_html(
+        parts=[type(document).objects.get(pk=document.pk)], paper="a4", site_url="http://x/"
+    )
 
     for text in (page, handout):
         assert "Medically reviewed by Dr Z, MD on" in text and "4 March 2026" in text

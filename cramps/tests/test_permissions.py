@@ -207,7 +207,7 @@ def document_cases(kind: str) -> list[Case]:
             ),
             EDITORS,
             lambda w: model.objects.filter(slug="new").exists(),
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} add as published",
             lambda c, w: c.post(
@@ -216,7 +216,7 @@ def document_cases(kind: str) -> list[Case]:
             PUBLISHERS,
             lambda w: model.objects.get(slug="new").is_public,
             WRITERS_REFUSED_BY_FORM,
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} change page of a draft", get(lambda w: f"{base}/{page('draft')(w).pk}/change/"), VIEWERS
         ),
@@ -227,7 +227,7 @@ def document_cases(kind: str) -> list[Case]:
             ),
             EDITORS,
             lambda w: title("draft")(w) == "Changed",
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} change a row of a draft",
             change_row(kind),
@@ -242,7 +242,7 @@ def document_cases(kind: str) -> list[Case]:
             PUBLISHERS,
             lambda w: status_of(kind, "draft")(w) == Status.PUBLISHED,
             WRITERS_REFUSED_BY_FORM,
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} change a published page",
             lambda c, w: c.post(
@@ -250,19 +250,19 @@ def document_cases(kind: str) -> list[Case]:
             ),
             PUBLISHERS,
             lambda w: title("live")(w) == "Changed",
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} delete a draft",
             lambda c, w: c.post(f"{base}/{page('draft')(w).pk}/delete/", {"post": "yes"}),
             PUBLISHERS,
             gone("draft"),
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} delete a published page",
             lambda c, w: c.post(f"{base}/{page('live')(w).pk}/delete/", {"post": "yes"}),
             PUBLISHERS,
             gone("live"),
-        ),  # fmt: skip
+        ),
         Case(f"{kind} history", get(lambda w: f"{base}/{page('draft')(w).pk}/history/"), VIEWERS),
         Case(f"{kind} recover list", get(f"{base}/recover/"), EDITORS),
         Case(
@@ -270,32 +270,32 @@ def document_cases(kind: str) -> list[Case]:
             action(kind, "publish", "draft"),
             PUBLISHERS,
             lambda w: status_of(kind, "draft")(w) == Status.PUBLISHED,
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} action unpublish",
             action(kind, "unpublish", "live"),
             PUBLISHERS,
             lambda w: status_of(kind, "live")(w) == Status.DRAFT,
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} action schedule",
             action(kind, "schedule", "draft", apply="1", publish_at_0=later, publish_at_1="09:00:00"),
             PUBLISHERS,
             lambda w: status_of(kind, "draft")(w) == Status.PUBLISHED,
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} action submit for review",
             action(kind, "send_to_review", "draft"),
             EDITORS,
             lambda w: status_of(kind, "draft")(w) == Status.REVIEW,
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} action send a published page to review",
             action(kind, "send_to_review", "live"),
             PUBLISHERS,
             lambda w: status_of(kind, "live")(w) == Status.REVIEW,
             {"writer": 302, "reviewer": 302},
-        ),  # fmt: skip
+        ),
         Case(
             f"{kind} action record the review",
             action(
@@ -303,14 +303,22 @@ def document_cases(kind: str) -> list[Case]:
             ),
             REVIEWERS,
             lambda w: type(page("draft")(w)).objects.get(pk=page("draft")(w).pk).medical_reviewer == "Dr R",
-        ),  # fmt: skip
+        ),
+        Case(
+            f"{kind} action record the review of a published page",
+            action(
+                kind, "record_review", "live", apply="1", medical_reviewer="Dr R", reviewed_on="2026-01-02"
+            ),
+            REVIEWERS,
+            lambda w: type(page("live")(w)).objects.get(pk=page("live")(w).pk).medical_reviewer == "Dr R",
+        ),
         Case(f"{kind} draft page", get(lambda w: page("draft")(w).get_absolute_url()), VIEWERS, public=True),
         Case(
             f"{kind} draft handout",
             get(lambda w: f"{page('draft')(w).get_absolute_url()}handout.pdf"),
             VIEWERS,
             public=True,
-        ),  # fmt: skip
+        ),
     ]
 
 
@@ -322,24 +330,24 @@ CASES = [
         get("/handout.pdf?items=article:live,article:draft,nutrient:draft-nutrient"),
         VIEWERS,
         public=True,
-    ),  # fmt: skip
+    ),
     Case(
         "article restore a version",
         lambda c, w: c.post(f"/admin/cramps/article/{w.draft.pk}/history/{w.draft_first_version.pk}/"),
         EDITORS,
         lambda w: Article.objects.get(pk=w.draft.pk).title == "Draft article",
-    ),  # fmt: skip
+    ),
     Case(
         "article version page",
         get(lambda w: f"/admin/cramps/article/{w.draft.pk}/history/{w.draft_first_version.pk}/"),
         VIEWERS,
-    ),  # fmt: skip
+    ),
     Case(
         "article recover",
         lambda c, w: c.post(f"/admin/cramps/article/recover/{w.deleted_article.pk}/"),
         EDITORS,
         lambda w: Article.objects.filter(slug="gone").exists(),
-    ),  # fmt: skip
+    ),
     Case("content export", get("/admin/cramps/article/export-content/"), PUBLISHERS),
     Case(
         "content import",
@@ -356,7 +364,7 @@ CASES = [
         ),
         EDITORS,
         lambda w: Reference.objects.filter(key="new2024").exists(),
-    ),  # fmt: skip
+    ),
     Case(
         "reference change",
         lambda c, w: c.post(
@@ -371,13 +379,13 @@ CASES = [
         ),
         EDITORS,
         lambda w: Reference.objects.get(pk=w.reference.pk).title == "Corrected",
-    ),  # fmt: skip
+    ),
     Case(
         "reference delete",
         lambda c, w: c.post(f"/admin/references/reference/{w.reference.pk}/delete/", {"post": "yes"}),
         PUBLISHERS,
         lambda w: not Reference.objects.filter(pk=w.reference.pk).exists(),
-    ),  # fmt: skip
+    ),
     Case(
         "reference history", get(lambda w: f"/admin/references/reference/{w.reference.pk}/history/"), VIEWERS
     ),
@@ -386,7 +394,7 @@ CASES = [
         lambda c, w: c.post(f"/admin/references/reference/recover/{w.deleted_reference.pk}/"),
         EDITORS,
         lambda w: Reference.objects.filter(key="gone2003").exists(),
-    ),  # fmt: skip
+    ),
     Case("reference import page", get("/admin/references/reference/import/"), EDITORS),
     Case("reference export page", get("/admin/references/reference/export/"), EDITORS),
 ]
