@@ -90,6 +90,8 @@ def build_world(committed) -> World:
         draft.save()
         gone.delete()
         gone_reference.delete()
+        reference.title = "An uncited study, retitled"
+        reference.save()
     return World(users, Article.objects.get(pk=draft.pk), live, draft_nutrient, live_nutrient, reference, first,
                  Version.objects.get_deleted(Article).get(), Version.objects.get_deleted(Reference).get())  # fmt: skip
 
@@ -387,6 +389,12 @@ CASES = [
         lambda w: not Reference.objects.filter(pk=w.reference.pk).exists(),
     ),
     Case(
+        "reference restore a version",
+        lambda c, w: c.post(f"/admin/references/reference/{w.reference.pk}/history/{reference_first(w).pk}/"),
+        EDITORS,
+        lambda w: Reference.objects.get(pk=w.reference.pk).title == "An uncited study",
+    ),
+    Case(
         "reference history", get(lambda w: f"/admin/references/reference/{w.reference.pk}/history/"), VIEWERS
     ),
     Case(
@@ -398,6 +406,10 @@ CASES = [
     Case("reference import page", get("/admin/references/reference/import/"), EDITORS),
     Case("reference export page", get("/admin/references/reference/export/"), EDITORS),
 ]
+
+
+def reference_first(world: World) -> Version:
+    return Version.objects.get_for_object(world.reference).order_by("pk").first()
 
 
 def expected_refusal(case: Case, role: str) -> int:
