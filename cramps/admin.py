@@ -183,7 +183,7 @@ class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
     @admin.action(description="Publish selected pages now", permissions=["publish"])
     def publish(self, request, queryset) -> None:
         published = self._take_step(request, queryset, "published", status=Status.PUBLISHED,
-                                    publish_at=timezone.now(), skip=lambda document: document.is_public)  # fmt: skip
+                                    publish_at=timezone.now().replace(microsecond=0), skip=lambda document: document.is_public)  # fmt: skip
         unreviewed = [str(document) for document in published if not document.medical_reviewer]
         if unreviewed:
             self.message_user(request, f"No medical review is recorded for: {', '.join(unreviewed)}.",

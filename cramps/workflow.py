@@ -110,10 +110,12 @@ def transition_steps(
         steps.append(Step(TransitionAction.REVIEWED, "review", detail))
     before = page_state(document.status, document.publish_at) if document.pk else Status.DRAFT
     after = page_state(status, publish_at)
-    if after == "scheduled" and (before != after or publish_at != document.publish_at):
+    # Forms show times to the second: a time posted back unchanged is not a new one.
+    moved = _to_second(publish_at) != _to_second(document.publish_at)
+    if after == "scheduled" and (before != after or moved):
         when = date_format(timezone.localtime(publish_at), "j F Y, H:i")
         steps.append(Step(TransitionAction.SCHEDULED, "publish", f"for {when}"))
-    elif after == Status.PUBLISHED and (before != after or publish_at != document.publish_at):
+    elif after == Status.PUBLISHED and (before != after or moved):
         steps.append(Step(TransitionAction.PUBLISHED, "publish"))
     elif after != before and before in (Status.PUBLISHED, "scheduled"):
         steps.append(Step(TransitionAction.UNPUBLISHED, "publish", f"now {Status(after).label.lower()}"))
@@ -122,6 +124,10 @@ def transition_steps(
     elif after == Status.DRAFT and before == Status.REVIEW:
         steps.append(Step(TransitionAction.RETURNED, "change"))
     return steps
+
+
+def _to_second(moment: datetime.datetime | None) -> datetime.datetime | None:
+    return moment.replace(microsecond=0) if moment is not None else None
 
 
 def transition_check(*, user, document: Document, **target) -> list[Step]:

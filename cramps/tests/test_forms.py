@@ -181,3 +181,14 @@ def test_line_endings_posted_by_a_browser_change_nothing(committed):
 
     assert Article.objects.get(pk=article.pk).updated == before
     assert Article.objects.get(pk=article.pk).body == "## One\n\nTwo.\nThree."
+
+
+def test_a_publisher_saving_a_published_page_unchanged_takes_no_step():
+    article = make_article(title="Live", publish_at=timezone.now() - timedelta(minutes=5, microseconds=1234))
+    publisher = Client()
+    publisher.force_login(make_user("pat", "Publisher"))
+
+    assert save(publisher, article, opened(publisher, article) | {"title": "Live, edited"}).status_code == 302
+
+    assert not Transition.objects.exists()
+    assert Article.objects.get(pk=article.pk).is_public
