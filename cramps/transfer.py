@@ -199,7 +199,7 @@ class _Planned:
     item: ImportedItem
     instance: models.Model
     data: dict = field(default_factory=dict)
-    stored: models.Model | None = None  # a document's workflow values before the import
+    workflow_before: dict = field(default_factory=dict)  # a page's status and review as they are
 
 
 def content_import(*, data: bytes | str | dict, dry_run: bool = False, user=None) -> ContentImportSummary:
@@ -236,9 +236,8 @@ def _import(content: dict, user) -> ContentImportSummary:
     for planned in documents:
         if planned.item.action != "unchanged":
             # Content first, keeping the page's current state; the workflow then takes its steps.
-            stored = {name: getattr(planned.stored, name) for name in WORKFLOW_FIELDS}
-            document_write(document=planned.instance, data=planned.data | _data_of(stored),
-                           nutrient_pks=nutrient_pks)  # fmt: skip
+            data = planned.data | planned.workflow_before
+            document_write(document=planned.instance, data=data, nutrient_pks=nutrient_pks)
         if isinstance(planned.instance, Nutrient):
             nutrient_pks[planned.instance.slug] = planned.instance.pk
     for planned in changed:
@@ -249,10 +248,6 @@ def _import(content: dict, user) -> ContentImportSummary:
             **{name: stored_value(name, planned.data[name]) for name in WORKFLOW_FIELDS},
         )
     return ContentImportSummary([planned.item for planned in [*references, *documents]])
-
-
-def _data_of(values: dict) -> dict:
-    return {name: scalar_text(value) for name, value in values.items()}
 
 
 def _parse(data: bytes | str | dict) -> dict:
@@ -445,7 +440,7 @@ class _Planner:
             if action != "unchanged" and not self._document_allowed(existing or model(), data, action, where):
                 continue
             document = existing or model()
-            stored = copy.copy(document)
+            workflow_before = {name: scalar_text(getattr(document, name)) for name in WORKFLOW_FIELDS}
             for name in SCALARS[model]:
                 setattr(document, name, stored_value(name, data[name]))
             errors = self._validate(document, exclude=())
@@ -460,7 +455,9 @@ class _Planner:
                     self.problem(f"{where}, {field_name}", " ".join(messages))
                 continue
             planned.append(
-                _Planned(ImportedItem(kind, slug, data["title"], action, changes), document, data, stored)
+                _Planned(
+                    ImportedItem(kind, slug, data["title"], action, changes), document, data, workflow_before
+                )
             )
         return planned
 
