@@ -51,6 +51,12 @@ class Origin:
     comment: str = ""
     request: HttpRequest | None = None
     notes: dict[tuple[type, str], list[str]] = field(default_factory=dict)
+    # Outside a request, what is running now (the command may be over when versions are written).
+    process: str = ""
+
+    def __post_init__(self) -> None:
+        if self.request is None and not self.process:
+            self.process = _process_comment()
 
     @property
     def author(self):
@@ -64,7 +70,7 @@ class Origin:
             return f"{self.comment}: {notes}" if notes else self.comment
         if notes:
             return notes
-        return _request_comment(self.request) if self.request is not None else _process_comment()
+        return _request_comment(self.request) if self.request is not None else self.process
 
 
 _origin: ContextVar[Origin | None] = ContextVar("cramps_history_origin", default=None)
@@ -88,7 +94,7 @@ def history_origin_for(*, user) -> Iterator[Origin]:
     if origin is not None:
         yield origin
         return
-    with history_origin(user=user, comment=_process_comment() if user is None else "") as origin:
+    with history_origin(user=user) as origin:
         yield origin
 
 
@@ -101,7 +107,7 @@ def history_note(obj, note: str) -> None:
 
 def current_origin() -> Origin:
     """The open origin, or one naming the running command (found now: versions are written later)."""
-    return _origin.get() or Origin(comment=_process_comment())
+    return _origin.get() or Origin()
 
 
 def _key(obj) -> tuple[type, str]:
