@@ -123,6 +123,15 @@ class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["conflict"] = context["adminform"].form.conflict
+        if (
+            obj is not None
+            and super().has_change_permission(request, obj)
+            and not workflow.may_edit(request.user, obj)
+        ):
+            context["read_only_reason"] = (
+                f"This {self.opts.verbose_name} is published or scheduled, so only a Publisher may change it: "
+                "ask one to change it or to unpublish it."
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Read-only displays

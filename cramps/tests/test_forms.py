@@ -192,3 +192,13 @@ def test_a_publisher_saving_a_published_page_unchanged_takes_no_step():
 
     assert not Transition.objects.exists()
     assert Article.objects.get(pk=article.pk).is_public
+
+
+def test_a_writer_sees_why_a_published_page_is_read_only():
+    article = make_article(title="Live")
+    alice, _ = editors()
+
+    page = alice.get(f"/admin/cramps/article/{article.pk}/change/").content.decode()
+
+    assert "only a Publisher may change it" in page
+    assert 'name="title"' not in page
