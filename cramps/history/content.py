@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
-from reversion_compare.helpers import html_diff
+from reversion_compare.helpers import generate_dmp_diff
 from taggit.models import Tag, TaggedItem
 
 from references.formats.records import RECORD_FIELDS
@@ -89,21 +89,26 @@ def revision_references(version: Version) -> dict[str, Version]:
 @dataclass(frozen=True)
 class Difference:
     label: str
-    html: SafeString  # escaped text with <ins>/<del> marks, from django-reversion-compare
+    html: SafeString  # escaped text with <ins>/<del> marks (django-reversion-compare, diff-match-patch)
 
 
 def differences(model: type, old: dict, new: dict) -> list[Difference]:
     """What differs between two states of one object, part by part, as escaped HTML diffs."""
     found = [
-        Difference(_label(model, name), html_diff(_text(old.get(name)), _text(new.get(name))))
+        Difference(_label(model, name), _html_diff(_text(old.get(name)), _text(new.get(name))))
         for name in new
         if old.get(name) != new.get(name)
     ]
     if model is not Reference:
         old_keys, new_keys = transfer.cited_references(old), transfer.cited_references(new)
         if old_keys != new_keys:
-            found.append(Difference("cited references", html_diff(_keys(old_keys), _keys(new_keys))))
+            found.append(Difference("cited references", _html_diff(_keys(old_keys), _keys(new_keys))))
     return found
+
+
+def _html_diff(old: str, new: str) -> SafeString:
+    """Changes marked inside the lines; diff-match-patch output, which escapes the text it marks up."""
+    return mark_safe(generate_dmp_diff(old, new))
 
 
 def _keys(keys: list[str]) -> str:
