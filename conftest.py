@@ -28,7 +28,10 @@ def _empty_cache():
 
 @pytest.fixture
 def staff_client(client, django_user_model):
-    """A logged-in editor (staff, no special permissions)."""
+    """A logged-in staff user who may view articles and nutrients, so may preview unpublished ones."""
+    from django.contrib.auth.models import Permission
+
     user = django_user_model.objects.create_user("editor", "editor@example.com", "pw", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_article", "view_nutrient"]))
     client.force_login(user)
     return client

@@ -1,67 +1,140 @@
-"""Admin for articles and nutrients; everything shared lives in ``DocumentAdmin``."""
+"""Admin for articles and nutrients; everything shared lives in ``DocumentAdmin``.
+
+Who may do what is ``cramps.workflow``'s rule, applied on every path here: the change form's
+status and review fields (a form error), each action (``allowed_permissions``, and a 403 for an
+action the user may not take), editing or deleting a published page (view only without the
+publish permission). History, restore and recovery come from ``cramps.history.admin``.
+"""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.admin import helpers
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
+from references.admin import ReferenceAdmin as BaseReferenceAdmin
+from references.models import Reference
+
+from . import workflow
 from .admin_transfer import ContentTransferMixin
 from .citing import citation_context, citations_sync
-from .forms import DocumentAdminForm
-from .integrity import broken_citations
-from .models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, Nutrient, Status
+from .forms import DocumentAdminForm, DocumentInlineFormSet, ReviewForm, ScheduleForm, TextField
+from .history.admin import HistoryAdminMixin
+from .history.restore import document_recover, document_restore, reference_recover, reference_restore
+from .models import FAQ, Article, FoodSource, Interaction, KeyPoint, Nutrient, Status, Transition
 from .services import inline_prefetches
 
 
-class CitationInline(GenericTabularInline):
-    """Read-only: the references this document cites, as last saved, in number order."""
-
-    model = Citation
-    fields = ["number", "reference"]
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-    verbose_name = "cited reference"
-    verbose_name_plural = "Cited references (from the text, updated on save)"
-
-
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
     form = DocumentAdminForm
     list_display = ["title", "status", "publish_at", "featured", "updated"]
     list_filter = ["status", "featured", "tags"]
     list_editable = []
     search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["preview", "author", "created", "updated"]
+    readonly_fields = ["preview", "cited_references", "author", "created", "updated"]
     date_hierarchy = "updated"
-    actions = ["publish", "send_to_review"]
+    actions = ["send_to_review", "publish", "schedule", "unpublish", "record_review"]
     save_on_top = True
+    formfield_overrides = {models.TextField: {"form_class": TextField}}
     publishing_fields = ["status", "publish_at", "featured", "tags"]
+    extra_fields: list[str] = []
 
     def get_fieldsets(self, request, obj=None):
+        # The reference picker and the lock are for editing; a view-only page has neither.
+        tools = ["cite", "lock"] if obj is None or self.has_change_permission(request, obj) else []
         return [
-            (None, {"fields": ["title", "slug", "summary", *self.extra_fields, "cite", "body"]}),
+            (
+                None,
+                {"fields": ["title", "slug", "summary", *self.extra_fields, *tools[:1], "body", *tools[1:]]},
+            ),
             ("Publishing", {"fields": self.publishing_fields}),
+            ("Medical review", {"fields": ["medical_reviewer", "reviewed_on"]}),
+            ("Cited references (from the text, as last saved)", {"fields": ["cited_references"]}),
             ("Preview (as last saved)", {"fields": ["preview"], "classes": ["collapse"]}),
             ("History", {"fields": ["author", "created", "updated"], "classes": ["collapse"]}),
         ]
 
-    extra_fields: list[str] = []
-
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
+
+    # Permissions (cramps.workflow)
+
+    def has_publish_permission(self, request) -> bool:
+        return workflow.may(request.user, self.model, "publish")
+
+    def has_review_permission(self, request) -> bool:
+        return workflow.may(request.user, self.model, "review")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and (
+            obj is None or workflow.may_edit(request.user, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and (
+            obj is None or workflow.may_edit(request.user, obj)
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly += ["publish_at", "featured"]
+        if not self.has_review_permission(request):
+            readonly += ["medical_reviewer", "reviewed_on"]
+        return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def changelist_view(self, request, extra_context=None):
+        """An action the user may not take is refused with 403, not passed over as "No action selected"."""
+        action = request.POST.get("action") if request.method == "POST" else None
+        known = {*self.actions, *(name for name, _func in self.admin_site.actions)}
+        if action in known and action not in self.get_actions(request):
+            raise PermissionDenied
+        extra_context = {**(extra_context or {}), "can_recover": self.has_add_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    # Saving: content first, then the workflow's steps once inlines and citations are in place
 
     def save_model(self, request, obj, form, change) -> None:
         if obj.author_id is None:
             obj.author = request.user
+        for name, value in form.stored_workflow.items():
+            setattr(obj, name, value)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         citations_sync(document=form.instance)
+        try:
+            workflow.document_transition(document=form.instance, user=request.user, **form.workflow_target)
+        except workflow.TransitionRefused as refusal:
+            self.message_user(
+                request, f"Saved, but the status did not change: {refusal.message}", messages.ERROR
+            )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["conflict"] = context["adminform"].form.conflict
+        if (
+            obj is not None
+            and super().has_change_permission(request, obj)
+            and not workflow.may_edit(request.user, obj)
+        ):
+            context["read_only_reason"] = (
+                f"This {self.opts.verbose_name} is published or scheduled, so only a Publisher may change it: "
+                "ask one to change it or to unpublish it."
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # Read-only displays
 
     @admin.display(description="Rendered page")
     def preview(self, obj) -> str:
@@ -70,46 +143,153 @@ class DocumentAdmin(admin.ModelAdmin):
         citations = citation_context(list(obj.citations.select_related("reference")))
         return render_to_string("admin/cramps/_preview.html", {"object": obj, "citations": citations})
 
-    @admin.action(description="Publish selected pages now")
-    def publish(self, request, queryset) -> None:
-        """Publish the selection, refusing (and naming) any page whose citations are broken."""
-        queryset = queryset.prefetch_related(*inline_prefetches(self.model))
-        broken = {document.pk: problems for document in queryset if (problems := broken_citations(document))}
-        for problems in broken.values():
-            listed = "; ".join(f"{problem.where}: @{problem.key}" for problem in problems)
-            self.message_user(request, f"Not published “{problems[0].document}”: unknown citation keys ({listed}).",
-                              messages.ERROR)  # fmt: skip
-        now = timezone.now()
-        updated = queryset.exclude(pk__in=broken).update(status=Status.PUBLISHED, publish_at=now, updated=now)
-        if updated:
-            self.message_user(request, f"Published {updated} page(s).", messages.SUCCESS)
+    @admin.display(description="Cited references")
+    def cited_references(self, obj) -> str:
+        """Shown, never submitted: a form of Citation rows would fail once they change meanwhile."""
+        citations = list(obj.citations.select_related("reference")) if obj is not None and obj.pk else []
+        if not citations:
+            return "None yet: cite references as [@key] in the text."
+        rows = format_html_join(
+            "", "<li>[{}] <a href=\"{}\">@{}</a>: {}</li>",
+            ((c.number, c.reference.get_absolute_url(), c.reference.key, c.reference.title) for c in citations),
+        )  # fmt: skip
+        return format_html('<ol class="cited-references">{}</ol>', rows)
 
-    @admin.action(description="Send selected pages to review")
+    # History
+
+    def history_steps(self, obj) -> list:
+        return list(
+            Transition.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+        )
+
+    def restore_version(self, *, version, user):
+        return document_restore(version=version, user=user)
+
+    def recover_version(self, *, version, user):
+        return document_recover(version=version, user=user)
+
+    # Actions: each page goes through workflow.document_transition, which checks it again
+
+    def _take_step(self, request, queryset, done: str, *, skip=None, **target) -> list:
+        taken = []
+        for document in queryset.prefetch_related(*inline_prefetches(self.model)):
+            if skip is not None and skip(document):
+                continue
+            try:
+                if workflow.document_transition(document=document, user=request.user, **target):
+                    taken.append(document)
+            except workflow.TransitionRefused as refusal:
+                self.message_user(request, f"Not {done} “{document}”: {refusal.message}", messages.ERROR)
+        if taken:
+            self.message_user(request, f"{done.capitalize()} {len(taken)} page(s).", messages.SUCCESS)
+        return taken
+
+    @admin.action(description="Submit selected pages for review", permissions=["change"])
     def send_to_review(self, request, queryset) -> None:
-        updated = queryset.update(status=Status.REVIEW, updated=timezone.now())
-        self.message_user(request, f"{updated} page(s) are now in review.", messages.SUCCESS)
+        self._take_step(request, queryset, "submitted for review", status=Status.REVIEW,
+                        skip=lambda document: document.status == Status.REVIEW)  # fmt: skip
+
+    @admin.action(description="Publish selected pages now", permissions=["publish"])
+    def publish(self, request, queryset) -> None:
+        published = self._take_step(request, queryset, "published", status=Status.PUBLISHED,
+                                    publish_at=timezone.now().replace(microsecond=0), skip=lambda document: document.is_public)  # fmt: skip
+        unreviewed = [str(document) for document in published if not document.medical_reviewer]
+        if unreviewed:
+            self.message_user(request, f"No medical review is recorded for: {', '.join(unreviewed)}.",
+                              messages.WARNING)  # fmt: skip
+
+    @admin.action(description="Unpublish selected pages (back to draft)", permissions=["publish"])
+    def unpublish(self, request, queryset) -> None:
+        self._take_step(request, queryset, "unpublished", status=Status.DRAFT, publish_at=None,
+                        skip=lambda document: document.status == Status.DRAFT)  # fmt: skip
+
+    @admin.action(description="Schedule selected pages…", permissions=["publish"])
+    def schedule(self, request, queryset):
+        form = self._action_form(request, ScheduleForm)
+        if not form.is_bound or not form.is_valid():
+            return self._action_page(request, queryset, form, "schedule")
+        self._take_step(request, queryset, "scheduled", status=Status.PUBLISHED, **form.cleaned_data)
+        return None
+
+    @admin.action(description="Record the medical review of selected pages…", permissions=["review"])
+    def record_review(self, request, queryset):
+        form = self._action_form(request, ReviewForm)
+        if not form.is_bound or not form.is_valid():
+            return self._action_page(request, queryset, form, "record_review")
+        self._take_step(request, queryset, "reviewed", **form.cleaned_data)
+        return None
+
+    def _action_form(self, request, form_class) -> forms.Form:
+        if "apply" in request.POST:
+            return form_class(request.POST)
+        user = request.user
+        initial = {
+            "medical_reviewer": user.get_full_name() or user.get_username(),
+            "reviewed_on": timezone.localdate(),
+        }
+        return form_class(initial=initial)
+
+    def _action_page(self, request, queryset, form, action: str) -> TemplateResponse:
+        """The intermediate page of an action; its form posts the action and selection again."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": form.title,
+            "opts": self.opts,
+            "form": form,
+            "media": self.media + form.media,
+            "action": action,
+            "documents": list(queryset),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/cramps/action_form.html", context)
 
 
-class KeyPointInline(admin.TabularInline):
+class DocumentInline:
+    """Inline rows are part of their page: whoever may change the page may change its rows."""
+
+    formset = DocumentInlineFormSet
+    formfield_overrides = {models.TextField: {"form_class": TextField}}
+
+    def _may_change_page(self, request, obj) -> bool:
+        return workflow.may(request.user, self.parent_model, "change") and (
+            obj is None or workflow.may_edit(request.user, obj)
+        )
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return workflow.may(request.user, self.parent_model, "view") or self._may_change_page(request, obj)
+
+    def has_add_permission(self, request, obj) -> bool:
+        return self._may_change_page(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_change_page(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_change_page(request, obj)
+
+
+class KeyPointInline(DocumentInline, admin.TabularInline):
     model = KeyPoint
     fields = ["position", "text"]
     extra = 1
-    formfield_overrides = {models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}}
+    formfield_overrides = {
+        models.CharField: {"form_class": TextField, "widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}
+    }
 
 
-class FAQInline(admin.StackedInline):
+class FAQInline(DocumentInline, admin.StackedInline):
     model = FAQ
     fields = ["position", "question", "answer"]
     extra = 0
 
 
-class FoodSourceInline(admin.TabularInline):
+class FoodSourceInline(DocumentInline, admin.TabularInline):
     model = FoodSource
     fields = ["position", "food", "amount", "notes"]
     extra = 1
 
 
-class InteractionInline(admin.TabularInline):
+class InteractionInline(DocumentInline, admin.TabularInline):
     model = Interaction
     fields = ["position", "medication", "effect"]
     extra = 0
@@ -117,20 +297,35 @@ class InteractionInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(ContentTransferMixin, DocumentAdmin):
-    inlines = [KeyPointInline, FAQInline, CitationInline]
+    inlines = [KeyPointInline, FAQInline]
     autocomplete_fields = ["related_nutrients"]
-    publishing_fields = [
-        *DocumentAdmin.publishing_fields,
-        "related_nutrients",
-        "medical_reviewer",
-        "reviewed_on",
-    ]
+    publishing_fields = [*DocumentAdmin.publishing_fields, "related_nutrients"]
 
 
 @admin.register(Nutrient)
 class NutrientAdmin(ContentTransferMixin, DocumentAdmin):
-    inlines = [FoodSourceInline, InteractionInline, CitationInline]
+    inlines = [FoodSourceInline, InteractionInline]
     list_display = ["title", "kind", "evidence_grade", "status", "publish_at", "updated"]
     list_filter = ["status", "kind", "evidence_grade", "tags"]
     search_fields = ["title", "aliases", "summary", "body"]
     extra_fields = ["kind", "aliases", "evidence_grade", "evidence_rationale"]
+
+
+# References keep a history too; the references app cannot know about it (it never imports
+# cramps), so its admin gains the history pages here.
+admin.site.unregister(Reference)
+
+
+@admin.register(Reference)
+class ReferenceAdmin(HistoryAdminMixin, BaseReferenceAdmin):
+    change_list_template = "admin/cramps/reference_change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_recover": self.has_add_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def restore_version(self, *, version, user):
+        return reference_restore(version=version, user=user)
+
+    def recover_version(self, *, version, user):
+        return reference_recover(version=version, user=user)

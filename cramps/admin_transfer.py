@@ -85,7 +85,7 @@ class ContentTransferMixin:
             upload = form.cleaned_data["content_file"]
             data = upload.read()
             try:
-                context["summary"] = content_import(data=data, dry_run=True)
+                context["summary"] = content_import(data=data, dry_run=True, user=request.user)
             except ContentImportError as error:
                 context["problems"] = error.problems
                 context["file_name"] = upload.name
@@ -100,7 +100,7 @@ class ContentTransferMixin:
             messages.error(request, "That upload has expired; upload the file again.")
             return HttpResponseRedirect(request.path)
         try:
-            summary = content_import(data=data)
+            summary = content_import(data=data, user=request.user)
         except ContentImportError as error:
             # The site changed since the preview; nothing was written.
             return self._content_import_page(

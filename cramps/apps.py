@@ -6,5 +6,8 @@ class CrampsConfig(AppConfig):
     verbose_name = "Content"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401
+        # Imported for their side effects: system checks and signal receivers.
+        from . import checks, history, stamps  # noqa: F401
         from .handouts import receivers  # noqa: F401
+
+        history.register_models()

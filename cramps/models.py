@@ -15,10 +15,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
+from taggit.models import TaggedItem
 
 from references.models import Reference
 from references.validators import validate_citations
 
+from . import signals
 from .markdown import render_inline, render_markdown
 from .tags import Tags
 
@@ -31,6 +33,21 @@ class Status(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+def permission_name(model: type[models.Model], action: str) -> str:
+    """``"cramps.publish_article"`` for (Article, "publish"): the name ``user.has_perm`` takes."""
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def may_preview(user, model: type[models.Model]) -> bool:
+    """Staff who may view (or change) this kind of page in the admin also see it before it is public."""
+    return bool(
+        user is not None
+        and user.is_active
+        and user.is_staff
+        and (user.has_perm(permission_name(model, "view")) or user.has_perm(permission_name(model, "change")))
+    )
+
+
 class DocumentQuerySet(models.QuerySet):
     """The one place that decides what the public may see."""
 
@@ -40,14 +57,52 @@ class DocumentQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user) -> "DocumentQuerySet":
-        """Staff preview everything; everyone else sees published pages only."""
-        if user is not None and user.is_active and user.is_staff:
+        """Staff holding the model's view permission preview everything; everyone else, published only."""
+        if may_preview(user, self.model):
             return self.all()
         return self.published()
 
 
-class Document(models.Model):
-    """What articles and nutrient pages have in common: text, publishing state, citations."""
+class StoredValues(models.Model):
+    """Remembers the column values an instance was loaded with, to tell a real change from a no-op save."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def _columns(self, ignore: tuple[str, ...]) -> list[str]:
+        return [
+            f.attname for f in self._meta.concrete_fields if not f.primary_key and f.attname not in ignore
+        ]
+
+    def differs_from_stored(self, ignore: tuple[str, ...] = ()) -> bool:
+        """True for a new row, or when any column (but ``ignore``) differs from the database's."""
+        if self._state.adding or self.pk is None:
+            return True
+        columns = self._columns(ignore)
+        stored = getattr(self, "_stored", {})
+        if any(name not in stored or stored[name] is models.DEFERRED for name in columns):
+            stored = type(self)._base_manager.filter(pk=self.pk).values(*columns).first()
+            if stored is None:
+                return True
+        return any(stored[name] != getattr(self, name) for name in columns)
+
+    def remember_stored(self) -> None:
+        self._stored = {name: getattr(self, name) for name in self._columns(())}
+
+
+class Document(StoredValues):
+    """What articles and nutrient pages have in common: text, publishing state, review, citations.
+
+    ``updated`` is the time the page's content last changed: any column of the page, or its
+    inline rows, tags or related pages (``touch``). A save that changes nothing leaves it alone,
+    so "Last updated" and every cache keyed on it move exactly when what readers see moves.
+    """
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -79,14 +134,24 @@ class Document(models.Model):
         help_text="Leave blank to publish as soon as the status is Published; a future time keeps it hidden until then.",
     )
     featured = models.BooleanField(default=False, help_text="Show on the home page.")
+    medical_reviewer = models.CharField(
+        max_length=200, blank=True, help_text="Name and credentials, e.g. “Dr A. Example, MD (neurology)”."
+    )
+    reviewed_on = models.DateField("medically reviewed on", null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    updated = models.DateTimeField(
+        "last updated", default=timezone.now, editable=False, help_text="When the content last changed."
+    )
     citations = GenericRelation("cramps.Citation", related_query_name="%(class)s")
+    # The rows behind ``tags``, so that version history follows a page's tags.
+    tagged_items = GenericRelation(TaggedItem)
 
     objects = DocumentQuerySet.as_manager()
+    # Columns readers never see: changing them alone leaves "Last updated" as it is.
+    NOT_CONTENT = ("updated", "created", "author_id")
 
     class Meta:
         abstract = True
@@ -103,7 +168,24 @@ class Document(models.Model):
         self.body_html = rendered.html
         self.toc = [{"level": h.level, "anchor": h.anchor, "text": h.text} for h in rendered.headings]
         self.reading_minutes = max(1, round(rendered.words / WORDS_PER_MINUTE))
+        if self.differs_from_stored(ignore=self.NOT_CONTENT):
+            self.updated = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "updated"}
+        elif kwargs.get("update_fields") is None:
+            # No content changed: write no newer "updated" than the database holds (an inline row
+            # saved meanwhile may have moved it).
+            kwargs["update_fields"] = self._columns(("updated", "created"))
         super().save(*args, **kwargs)
+        self.remember_stored()
+
+    def touch(self) -> None:
+        """Record that the content changed outside this row (an inline row, a tag, a related page)."""
+        if self.pk is None:
+            return
+        self.updated = timezone.now()
+        type(self)._base_manager.filter(pk=self.pk).update(updated=self.updated)
+        signals.document_changed.send(sender=type(self), document=self)
 
     def _unique_slug(self) -> str:
         base = slugify(self.title)[:190] or "page"
@@ -131,22 +213,34 @@ class Document(models.Model):
         return [("summary", self.summary), ("body", self.body)]
 
 
-class OrderedItem(models.Model):
-    """An inline row (key point, FAQ, food, interaction) kept in the order the editor set."""
+class OrderedItem(StoredValues):
+    """An inline row (key point, FAQ, food, interaction) kept in the order the editor set.
+
+    A real change to a row touches its page (see ``Document.touch``); deleting one does too
+    (``cramps.stamps``).
+    """
 
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    owner_field = ""  # The foreign key to the page this row belongs to.
 
     class Meta:
         abstract = True
         ordering = ["position", "pk"]
 
+    @property
+    def owner(self) -> "Document":
+        return getattr(self, self.owner_field)
+
+    def save(self, *args, **kwargs) -> None:
+        changed = self.differs_from_stored()
+        super().save(*args, **kwargs)
+        self.remember_stored()
+        if changed:
+            self.owner.touch()
+
 
 class Article(Document):
     related_nutrients = models.ManyToManyField("Nutrient", blank=True, related_name="articles")
-    medical_reviewer = models.CharField(
-        max_length=200, blank=True, help_text="Name and credentials, e.g. “Dr A. Example, MD (neurology)”."
-    )
-    reviewed_on = models.DateField("medically reviewed on", null=True, blank=True)
     tags = Tags(blank=True, help_text="Conditions and topics, e.g. neuropathy, pregnancy.")
 
     class Meta(Document.Meta):
@@ -154,6 +248,8 @@ class Article(Document):
         permissions = [
             ("import_content", "Can import site content (articles, nutrients, references) from JSON"),
             ("export_content", "Can export site content (articles, nutrients, references) to JSON"),
+            ("publish_article", "Can publish, schedule and unpublish articles"),
+            ("review_article", "Can record the medical review of articles"),
         ]
 
     def get_absolute_url(self) -> str:
@@ -168,6 +264,7 @@ class Article(Document):
 
 
 class KeyPoint(OrderedItem):
+    owner_field = "article"
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="key_points")
     text = models.CharField(
         max_length=500, validators=[validate_citations], help_text="One sentence. Markdown; may cite."
@@ -186,6 +283,7 @@ class KeyPoint(OrderedItem):
 
 
 class FAQ(OrderedItem):
+    owner_field = "article"
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="faqs")
     question = models.CharField(max_length=300)
     answer = models.TextField(validators=[validate_citations], help_text="Markdown; may cite.")
@@ -242,7 +340,10 @@ class Nutrient(Document):
     tags = Tags(blank=True, help_text="Conditions and topics, e.g. dialysis, exercise.")
 
     class Meta(Document.Meta):
-        pass
+        permissions = [
+            ("publish_nutrient", "Can publish, schedule and unpublish nutrient pages"),
+            ("review_nutrient", "Can record the medical review of nutrient pages"),
+        ]
 
     def get_absolute_url(self) -> str:
         return reverse("nutrient-detail", kwargs={"slug": self.slug})
@@ -263,6 +364,7 @@ class Nutrient(Document):
 
 
 class FoodSource(OrderedItem):
+    owner_field = "nutrient"
     nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="food_sources")
     food = models.CharField(max_length=200)
     amount = models.CharField("typical amount", max_length=200, blank=True, help_text="e.g. 80 mg per 30 g")
@@ -283,6 +385,7 @@ class FoodSource(OrderedItem):
 
 
 class Interaction(OrderedItem):
+    owner_field = "nutrient"
     nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="interactions")
     medication = models.CharField("medication or class", max_length=200)
     effect = models.TextField(
@@ -325,6 +428,43 @@ class Citation(models.Model):
     def __str__(self) -> str:
         document = self.document
         return f"{document.kind_label} “{document}” cites it as [{self.number}]"
+
+
+class TransitionAction(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted for review"
+    RETURNED = "returned", "Returned to draft"
+    REVIEWED = "reviewed", "Medical review recorded"
+    PUBLISHED = "published", "Published"
+    SCHEDULED = "scheduled", "Scheduled"
+    UNPUBLISHED = "unpublished", "Unpublished"
+
+
+class Transition(models.Model):
+    """One step of a page through the editorial workflow: what, who and when (``cramps.workflow``).
+
+    Kept when the page is deleted, so a recovered page keeps its story.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    document = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(max_length=20, choices=TransitionAction.choices)
+    detail = models.CharField(
+        max_length=300, blank=True, help_text="e.g. the scheduled time or the reviewer."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.CharField(max_length=200, help_text="Who took the step: a user name, or the command.")
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{self.get_action_display()}{detail} by {self.actor}"
 
 
 # Stored handouts (one row per rendered version) live with the rest of the handout code.

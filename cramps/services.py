@@ -32,12 +32,3 @@ def document_refresh(*, document: Document) -> None:
             item.save()
     document.save()
     citations_sync(document=document)
-
-
-def documents_refresh_all() -> int:
-    count = 0
-    for model in DOCUMENT_MODELS:
-        for document in model.objects.all():
-            document_refresh(document=document)
-            count += 1
-    return count

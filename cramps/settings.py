@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_ratelimit",
+    "reversion",
     "references",
     "cramps",
 ]
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Versions written during a request name its user (cramps.history).
+    "cramps.history.middleware.HistoryOriginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.

@@ -9,8 +9,12 @@ so exporting, importing into an empty site and exporting again gives the same by
 Importing checks everything before writing anything (a problem names the item and field),
 then writes in one transaction: references first (matched by key; a reference that is the same
 work as one here under another key is refused, since the documents cite it by the file's key),
-then nutrients and articles (matched by slug, their inline rows replaced), each re-rendered
-with ``document_refresh``. Items identical to what the site has are left untouched.
+then nutrients and articles (matched by slug, their inline rows replaced), each rendered by
+its own save, with its Citation rows rebuilt. Only items identical to what the site has are
+"unchanged" and left untouched; the summary names what differs in every other one. An import
+by a user needs the add or change permission of everything it writes; status and medical
+review go through ``cramps.workflow``, so they need the publish and review permissions and
+are recorded there.
 """
 
 import copy
@@ -30,19 +34,23 @@ from references.models import Reference
 from references.resources import ReferenceIndex
 from references.validators import validate_citations
 
-from .models import Article, Document, Nutrient
+from . import workflow
+from .citing import citations_sync
+from .models import Article, Document, Nutrient, permission_name
 from .services import INLINES as DOCUMENT_INLINES
-from .services import document_refresh
 
 FORMAT = "cramps-content"
 VERSION = 1
 
 # The plain fields of each kind of document, and its lists.
-_DOCUMENT_SCALARS = ("title", "slug", "summary", "body", "status", "publish_at", "featured")
+_DOCUMENT_SCALARS = ("title", "slug", "summary", "body", "status", "publish_at", "featured", "medical_reviewer",
+                     "reviewed_on")  # fmt: skip
 SCALARS = {
-    Article: (*_DOCUMENT_SCALARS, "medical_reviewer", "reviewed_on"),
+    Article: _DOCUMENT_SCALARS,
     Nutrient: (*_DOCUMENT_SCALARS, "kind", "aliases", "evidence_grade", "evidence_rationale"),
 }
+# Changed only through cramps.workflow, which checks and records each step.
+WORKFLOW_FIELDS = ("status", "publish_at", "medical_reviewer", "reviewed_on")
 # The fields of one inline row in the file; key points are plain strings.
 ROW_FIELDS = {
     "key_points": ("text",),
@@ -76,6 +84,7 @@ class ImportedItem:
     name: str  # key or slug
     title: str
     action: str  # "new", "update" or "unchanged"
+    changes: tuple[str, ...] = ()  # for an update: what differs, e.g. ("title", "key points", "citations")
 
 
 @dataclass
@@ -124,7 +133,7 @@ def reference_data(reference: Reference) -> dict:
 
 def document_data(document: Document) -> dict:
     model = type(document)
-    data = {name: _scalar_text(getattr(document, name)) for name in SCALARS[model]}
+    data = {name: scalar_text(getattr(document, name)) for name in SCALARS[model]}
     data["tags"] = sorted((tag.name for tag in document.tags.all()), key=str.casefold)
     if model is Article:
         data["related_nutrients"] = sorted(nutrient.slug for nutrient in document.related_nutrients.all())
@@ -139,10 +148,39 @@ def document_data(document: Document) -> dict:
 def _empty_document_data(model: type[Document]) -> dict:
     document = model()
     lists = {name: [] for name in LISTS[model]}
-    return {name: _scalar_text(getattr(document, name)) for name in SCALARS[model]} | lists
+    return {name: scalar_text(getattr(document, name)) for name in SCALARS[model]} | lists
 
 
-def _scalar_text(value: object) -> object:
+def part_label(model: type[Document], name: str) -> str:
+    """How an editor calls a part of a page's data: "title", "key points", "related nutrients"."""
+    if name in INLINES[model]:
+        return str(INLINES[model][name][0]._meta.verbose_name_plural)
+    if name == "tags":
+        return "tags"
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def changed_parts(model: type[Document], old: dict, new: dict) -> list[str]:
+    """What differs between two ``document_data`` dicts, in file order, and how the citations change."""
+    changes = [part_label(model, name) for name in (*SCALARS[model], *LISTS[model]) if old[name] != new[name]]
+    old_keys, new_keys = cited_references(old), cited_references(new)
+    if old_keys != new_keys:
+        listed = [f"+@{key}" for key in new_keys if key not in old_keys]
+        listed += [f"−@{key}" for key in old_keys if key not in new_keys]
+        changes.append(f"citations ({', '.join(listed)})" if listed else "citation order")
+    return changes
+
+
+def cited_references(data: dict) -> list[str]:
+    """Every key the texts of a page's data cite, in order of first appearance in the file."""
+    texts = []
+    for value in data.values():
+        for item in value if isinstance(value, list) else [value]:
+            texts.extend(item.values() if isinstance(item, dict) else [item])
+    return cited_keys(text for text in texts if isinstance(text, str))
+
+
+def scalar_text(value: object) -> object:
     """Dates as ISO text, date-times in UTC; anything else as it is."""
     if isinstance(value, datetime.datetime):
         return value.astimezone(datetime.UTC).isoformat()
@@ -161,14 +199,19 @@ class _Planned:
     item: ImportedItem
     instance: models.Model
     data: dict = field(default_factory=dict)
+    workflow_before: dict = field(default_factory=dict)  # a page's status and review as they are
 
 
-def content_import(*, data: bytes | str | dict, dry_run: bool = False) -> ContentImportSummary:
-    """Import a file ``content_export`` wrote; all or nothing. ``dry_run`` checks and rolls back."""
+def content_import(*, data: bytes | str | dict, dry_run: bool = False, user=None) -> ContentImportSummary:
+    """Import a file ``content_export`` wrote; all or nothing. ``dry_run`` checks and rolls back.
+
+    ``user`` must hold the permissions for everything the file changes; None (a command) may
+    do anything.
+    """
     content = _parse(data)
     try:
         with transaction.atomic():
-            summary = _import(content)
+            summary = _import(content, user)
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as error:
@@ -179,9 +222,9 @@ def content_import(*, data: bytes | str | dict, dry_run: bool = False) -> Conten
     return summary
 
 
-def _import(content: dict) -> ContentImportSummary:
+def _import(content: dict, user) -> ContentImportSummary:
     """Check every item, then write references, nutrients and articles (the caller's transaction)."""
-    planner = _Planner(content)
+    planner = _Planner(content, user)
     references, documents = planner.plan()
     if planner.problems:
         raise ContentImportError(planner.problems)
@@ -189,14 +232,21 @@ def _import(content: dict) -> ContentImportSummary:
         if planned.item.action != "unchanged":
             planned.instance.save()
     nutrient_pks = {}
+    changed = [planned for planned in documents if planned.item.action != "unchanged"]
     for planned in documents:
         if planned.item.action != "unchanged":
-            _write_document(planned, nutrient_pks)
+            # Content first, keeping the page's current state; the workflow then takes its steps.
+            data = planned.data | planned.workflow_before
+            document_write(document=planned.instance, data=data, nutrient_pks=nutrient_pks)
         if isinstance(planned.instance, Nutrient):
             nutrient_pks[planned.instance.slug] = planned.instance.pk
-    for planned in documents:
-        if planned.item.action != "unchanged":
-            document_refresh(document=planned.instance)
+    for planned in changed:
+        citations_sync(document=planned.instance)
+        workflow.document_transition(
+            document=planned.instance,
+            user=user,
+            **{name: stored_value(name, planned.data[name]) for name in WORKFLOW_FIELDS},
+        )
     return ContentImportSummary([planned.item for planned in [*references, *documents]])
 
 
@@ -229,8 +279,9 @@ def _parse(data: bytes | str | dict) -> dict:
 class _Planner:
     """Checks every item of a content file against the site and the rest of the file."""
 
-    def __init__(self, content: dict):
+    def __init__(self, content: dict, user=None):
         self.content = content
+        self.user = user
         self.problems: list[str] = []
         self.known_keys = set(Reference.objects.values_list("key", flat=True))
         self.known_nutrients = set(Nutrient.objects.values_list("slug", flat=True))
@@ -283,6 +334,9 @@ class _Planner:
                     break
                 in_file.setdefault(identity, record["key"])
             action = "new" if existing is None else ("unchanged" if existing.record == record else "update")
+            if not self._may(Reference, "add" if action == "new" else "change", action, where):
+                continue
+            changes = tuple(name for name in record if existing and getattr(existing, name) != record[name])
             reference = existing or Reference()
             for name, value in record.items():
                 setattr(reference, name, value)
@@ -294,9 +348,24 @@ class _Planner:
                 continue
             self.known_keys.add(record["key"])
             planned.append(
-                _Planned(ImportedItem("reference", record["key"], reference.title, action), reference)
+                _Planned(
+                    ImportedItem("reference", record["key"], reference.title, action, changes), reference
+                )
             )
         return planned
+
+    def _may(self, model: type[models.Model], permission: str, action: str, where: str) -> bool:
+        """Whether the importing user may write this item; names the missing permission if not."""
+        if (
+            action == "unchanged"
+            or self.user is None
+            or self.user.has_perm(permission_name(model, permission))
+        ):
+            return True
+        verb = "add" if permission == "add" else "change"
+        self.problem(where, f"you may not {verb} {model._meta.verbose_name_plural} "
+                            f"(the “{permission_name(model, permission)}” permission).")  # fmt: skip
+        return False
 
     def _reference_record(self, item: dict, where: str) -> dict | None:
         unknown = sorted(set(item) - set(RECORD_FIELDS))
@@ -363,9 +432,17 @@ class _Planner:
             if data is None:
                 continue
             existing = model.objects.filter(slug=slug).first()
+            if existing is None:
+                action, changes = "new", ()
+            else:
+                changes = tuple(changed_parts(model, document_data(existing), data))
+                action = "update" if changes else "unchanged"
+            if action != "unchanged" and not self._document_allowed(existing or model(), data, action, where):
+                continue
             document = existing or model()
+            workflow_before = {name: scalar_text(getattr(document, name)) for name in WORKFLOW_FIELDS}
             for name in SCALARS[model]:
-                setattr(document, name, _stored(name, data[name]))
+                setattr(document, name, stored_value(name, data[name]))
             errors = self._validate(document, exclude=())
             for name, (row_model, row_fields) in INLINES[model].items():
                 for position, row in enumerate(data[name], 1):
@@ -377,12 +454,30 @@ class _Planner:
                 for field_name, messages in errors.items():
                     self.problem(f"{where}, {field_name}", " ".join(messages))
                 continue
-            if existing is None:
-                action = "new"
-            else:
-                action = "unchanged" if document_data(existing) == data else "update"
-            planned.append(_Planned(ImportedItem(kind, slug, data["title"], action), document, data))
+            planned.append(
+                _Planned(
+                    ImportedItem(kind, slug, data["title"], action, changes), document, data, workflow_before
+                )
+            )
         return planned
+
+    def _document_allowed(self, document: Document, data: dict, action: str, where: str) -> bool:
+        """The add or change permission, and every workflow step the file's state and review need."""
+        model = type(document)
+        if not self._may(model, "add" if action == "new" else "change", action, where):
+            return False
+        if self.user is not None and not workflow.may_edit(self.user, document):
+            self.problem(
+                where, f"only a Publisher may change a published or scheduled {model._meta.verbose_name}."
+            )
+            return False
+        target = {name: stored_value(name, data[name]) for name in WORKFLOW_FIELDS}
+        try:
+            workflow.transition_check(user=self.user, document=document, **target)
+        except workflow.TransitionRefused as refusal:
+            self.problem(where, refusal.message)
+            return False
+        return True
 
     def _document_values(self, item: dict, model: type[Document], where: str) -> dict | None:
         """The item with defaults filled in and lists in the order ``document_data`` gives, or None."""
@@ -422,10 +517,10 @@ class _Planner:
                 )
                 ok = False
             else:
-                data["publish_at"] = _scalar_text(
+                data["publish_at"] = scalar_text(
                     moment if timezone.is_aware(moment) else timezone.make_aware(moment)
                 )
-        if model is Article and data["reviewed_on"] is not None:
+        if data["reviewed_on"] is not None:
             try:
                 datetime.date.fromisoformat(data["reviewed_on"])
             except (TypeError, ValueError):
@@ -478,7 +573,7 @@ class _Planner:
             self.problem(where if name == "__all__" else f"{where}, {name}", " ".join(messages))
 
 
-def _stored(name: str, value: object) -> object:
+def stored_value(name: str, value: object) -> object:
     if name == "publish_at":
         return parse_datetime(value) if value else None
     if name == "reviewed_on":
@@ -486,16 +581,28 @@ def _stored(name: str, value: object) -> object:
     return value
 
 
-def _write_document(planned: _Planned, nutrient_pks: dict[str, int]) -> None:
-    document, data = planned.instance, planned.data
+def document_write(*, document: Document, data: dict, nutrient_pks: dict[str, int] | None = None) -> None:
+    """Make ``document`` hold ``data`` (``document_data``'s shape): fields, tags, related pages, rows.
+
+    Inline rows are updated in place, so an unchanged row stays untouched. Workflow fields are
+    written as given: callers pass the current ones and let ``cramps.workflow`` take any step.
+    """
+    nutrient_pks = nutrient_pks or {}
+    for name in SCALARS[type(document)]:
+        setattr(document, name, stored_value(name, data[name]))
     document.save()
     document.tags.set(data["tags"])
     if isinstance(document, Article):
         document.related_nutrients.set(
             nutrient_pks.get(slug) or Nutrient.objects.get(slug=slug).pk for slug in data["related_nutrients"]
         )
-    for name, (_model, row_fields) in INLINES[type(document)].items():
-        getattr(document, name).all().delete()
-        for position, row in enumerate(data[name]):
-            values = {"text": row} if row_fields == ("text",) else row
-            getattr(document, name).create(position=position, **values)
+    for name, (row_model, row_fields) in INLINES[type(document)].items():
+        rows = list(getattr(document, name).all())
+        for position, item in enumerate(data[name]):
+            row = rows[position] if position < len(rows) else row_model(**{row_model.owner_field: document})
+            row.position = position
+            for field_name, value in ({"text": item} if row_fields == ("text",) else item).items():
+                setattr(row, field_name, value)
+            row.save()
+        for row in rows[len(data[name]) :]:
+            row.delete()

@@ -58,3 +58,16 @@ def make_nutrient(*, foods=(), interactions=(), tags=(), **overrides) -> Nutrien
         nutrient.tags.add(*tags)
     document_refresh(document=nutrient)
     return nutrient
+
+
+ROLES = ("Writer", "Medical reviewer", "Publisher")
+
+
+def make_user(username: str, *groups: str, permissions=(), **fields):
+    """A staff user in the given groups (the roles made by the data migration), with extra permissions."""
+    from django.contrib.auth.models import Group, Permission, User
+
+    user = User.objects.create_user(username, f"{username}@example.com", "pw", is_staff=True, **fields)
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    user.user_permissions.add(*Permission.objects.filter(codename__in=permissions))
+    return User.objects.get(pk=user.pk)  # fresh: no cached permissions

@@ -31,7 +31,7 @@ def demo():
 
 
 def test_every_fixture_loads_and_renders(demo):
-    assert "Loaded 4 fixture files" in demo
+    assert "Loaded 36 references, 9 nutrients, 4 articles from 4 fixture files." in demo
     assert Article.objects.published().count() >= 4
     assert Nutrient.objects.published().count() >= 8
     assert Reference.objects.count() >= 30
@@ -110,3 +110,73 @@ def test_no_raw_citation_keys_leak_into_listings_or_meta_tags(client, demo, url)
     page = client.get(url).content.decode()
 
     assert "[@" not in page
+
+
+def rows() -> dict:
+    """Every row load_demo could touch, as comparable values."""
+    from taggit.models import Tag, TaggedItem
+
+    from cramps.models import FAQ, FoodSource, Interaction, KeyPoint
+
+    models = (Reference, Article, Nutrient, KeyPoint, FAQ, FoodSource, Interaction, Tag, TaggedItem, Citation)
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
+
+
+def test_reloading_leaves_every_row_as_it_was_even_last_updated(demo):
+    before = rows()
+
+    out = StringIO()
+    call_command("load_demo", "--no-user", stdout=out)
+
+    assert rows() == before
+    assert "Skipped 9 nutrients already on this site (left as they are)" in out.getvalue()
+    assert "Nothing new to load." in out.getvalue()
+
+
+def test_a_site_with_its_own_rows_at_the_demo_keys_and_ids_keeps_them_all():
+    from cramps.models import Status
+
+    from .factories import make_article, make_nutrient, make_reference
+
+    # The site's own content holds the ids the demo fixtures use (1, 2, …) and some of its keys
+    # and slugs: loaddata would have overwritten all of it.
+    make_reference(pk=1, key="mine2020", title="Our own cited study")
+    same_key = make_reference(pk=2, key="rude1998", title="Our own record under a demo key")
+    make_nutrient(pk=1, slug="magnesium", title="Our magnesium page", body="[@mine2020]",
+                  foods=[("Our food", "", "")], tags=["our-tag"])  # fmt: skip
+    make_nutrient(pk=2, slug="our-iron", title="Our iron page")
+    make_article(pk=1, slug="our-article", title="Our article", body="[@rude1998]", key_points=["Ours."],
+                 status=Status.DRAFT, tags=["neuropathy"])  # fmt: skip
+    _sequences_after_explicit_ids()
+    before = rows()
+
+    out = StringIO()
+    call_command("load_demo", "--no-user", stdout=out)
+
+    after = rows()
+    for name, values in before.items():
+        kept = {row["id"]: row for row in after[name]}
+        for row in values:
+            assert kept.get(row["id"]) == row, (name, row)
+    assert Reference.objects.get(key="rude1998").title == "Our own record under a demo key"
+    assert Nutrient.objects.get(slug="magnesium").title == "Our magnesium page"
+    assert Nutrient.objects.filter(slug="zinc").exists() and Article.objects.count() == 5
+    assert Nutrient.objects.count() == 10
+    report = out.getvalue()
+    assert "Skipped 1 references already on this site (left as they are): rude1998." in report
+    assert "Skipped 1 nutrients already on this site (left as they are): magnesium." in report
+    assert "Loaded 35 references, 8 nutrients, 4 articles" in report
+    # The demo's pages that cite @rude1998 now cite the site's own record, which is unchanged.
+    assert Citation.objects.filter(reference=same_key).count() > 1
+
+
+def _sequences_after_explicit_ids() -> None:
+    """Rows created with explicit ids leave PostgreSQL's id sequences behind; move them past."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from cramps.models import KeyPoint
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Reference, Nutrient, Article, KeyPoint]):
+            cursor.execute(sql)

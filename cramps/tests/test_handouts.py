@@ -361,6 +361,11 @@ def test_a_render_over_the_memory_limit_fails_cleanly(client, settings):
     assert stored_files(settings) == []
 
 
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="threads share SQLite's in-memory test database, whose table locks never wait; "
+    "test_handout_processes covers SQLite with processes on a database file",
+)
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_requests_for_a_missing_handout_render_it_once(settings, renders):
     make_reference(key="busyref")

@@ -97,7 +97,7 @@ def test_export_import_into_an_empty_site_and_export_again_gives_the_same_bytes(
     assert summary.count("nutrient", "new") == len(data["nutrients"]) >= 8
     assert summary.count("reference", "new") == len(data["references"]) >= 30
     magnesium = Nutrient.objects.get(slug="magnesium")
-    assert magnesium.body_html and magnesium.summary_html  # rendered by document_refresh
+    assert magnesium.body_html and magnesium.summary_html  # rendered as it was saved
     assert Citation.objects.filter(object_id=magnesium.pk).count() > 5
 
 
@@ -436,3 +436,110 @@ def test_content_pages_need_their_permissions(client, django_user_model):
     client.force_login(django_user_model.objects.get(pk=editor.pk))
     assert client.get("/admin/cramps/article/export-content/").status_code == 200
     assert client.get("/admin/cramps/nutrient/import-content/").status_code == 403
+
+
+# Changes to existing pages
+
+
+def test_an_edited_export_is_applied_and_every_change_listed(demo):
+    data = json.loads(content_export())
+    article = next(item for item in data["articles"] if item["key_points"] and item["faqs"])
+    nutrient = next(item for item in data["nutrients"] if item["slug"] == "magnesium")
+    uncited = next(ref["key"] for ref in data["references"] if f"@{ref['key']}" not in json.dumps(article))
+    article["title"] = "A new title"
+    article["body"] += f"\n\nA new paragraph [@{uncited}]."
+    article["key_points"][0] = "A changed key point."
+    article["faqs"][0]["answer"] = "A changed answer."
+    article["tags"] = sorted([*article["tags"], "new-tag"])
+    nutrient["summary"] = "A new summary."
+    nutrient["food_sources"][0]["amount"] = "A new amount"
+    nutrient["featured"] = not nutrient["featured"]
+
+    summary = content_import(data=data)
+
+    changes = {item.name: item.changes for item in summary.items if item.action == "update"}
+    assert set(changes) == {article["slug"], "magnesium"}
+    assert changes[article["slug"]][:1] == ("title",)
+    assert {"body", "tags", "key points", "FAQ entries"} <= set(changes[article["slug"]])
+    assert f"citations (+@{uncited})" in changes[article["slug"]]
+    assert set(changes["magnesium"]) >= {"summary", "featured", "food sources"}
+    saved = Article.objects.get(slug=article["slug"])
+    assert saved.title == "A new title" and "A new paragraph" in saved.body
+    assert saved.key_points.first().text == "A changed key point."
+    assert saved.faqs.first().answer == "A changed answer."
+    assert "new-tag" in saved.tags.names()
+    magnesium = Nutrient.objects.get(slug="magnesium")
+    assert magnesium.summary == "A new summary." and magnesium.food_sources.first().amount == "A new amount"
+    assert json.loads(content_export()) == data
+    assert {item.action for item in summary.items if item.name not in changes} == {"unchanged"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("title", "Other"), ("summary", "Other."), ("status", "review"), ("medical_reviewer", "Dr B"),
+     ("tags", ["only-this"]), ("food_sources", []), ("evidence_rationale", "New [@rude1998].")],
+)  # fmt: skip
+def test_only_identical_pages_are_unchanged(field, value):
+    make_reference(key="rude1998")
+    make_nutrient(
+        slug="magnesium", title="Magnesium", summary="A mineral [@rude1998].", foods=[("Nuts", "", "")]
+    )
+    data = json.loads(content_export())
+    assert {item.action for item in content_import(data=data).items} == {"unchanged"}
+    data["nutrients"][0][field] = value
+
+    summary = content_import(data=data)
+
+    item = next(item for item in summary.items if item.kind == "nutrient")
+    assert item.action == "update" and item.changes
+    assert json.loads(content_export())["nutrients"][0][field] == value
+
+
+def test_the_admin_preview_lists_what_changes(admin_client):
+    make_reference(key="rude1998")
+    make_nutrient(slug="magnesium", title="Magnesium", summary="A mineral [@rude1998].")
+    data = json.loads(content_export())
+    data["nutrients"][0]["title"] = "Magnesium (Mg)"
+    data["nutrients"][0]["body"] = "New body [@rude1998]."
+
+    preview = admin_client.post("/admin/cramps/nutrient/import-content/",
+                                {"content_file": SimpleUploadedFile("site.json", json.dumps(data).encode())})  # fmt: skip
+
+    page = preview.content.decode()
+    assert '<td class="content-import-changes">title, body</td>' in page
+    assert Nutrient.objects.get().title == "Magnesium"
+
+
+def test_an_import_needs_the_permissions_of_what_it_writes(django_user_model):
+    from .factories import make_user
+
+    make_reference(key="rude1998")
+    make_nutrient(slug="live", title="Live")
+    make_nutrient(slug="draft", title="Draft", status=Status.DRAFT, summary="Cites [@rude1998].")
+    data = json.loads(content_export())
+    data["nutrients"][0]["status"] = "published"  # the draft
+    data["nutrients"][1]["title"] = "Live, edited"
+    data["references"][0]["title"] = "Corrected"
+    data["references"].append(reference_item("new2024", title="Another work", issued_year=2024))
+    data["articles"].append({"title": "New", "slug": "new", "medical_reviewer": "Dr X"})
+    importer = make_user("importer", permissions=["import_content", "add_nutrient", "change_nutrient",
+                                                  "add_article", "view_reference"])  # fmt: skip
+    before = snapshot()
+
+    with pytest.raises(ContentImportError) as refused:
+        content_import(data=data, user=importer)
+
+    assert refused.value.problems == [
+        "Reference @rude1998: you may not change references (the “references.change_reference” permission).",
+        "Reference @new2024: you may not add references (the “references.add_reference” permission).",
+        "Nutrient “draft”: You may not take the step “Published” for nutrients: it needs the Publisher role "
+        "(the “cramps.publish_nutrient” permission).",
+        "Nutrient “live”: only a Publisher may change a published or scheduled nutrient.",
+        "Article “new”: You may not take the step “Medical review recorded” for articles: it needs the Medical "
+        "reviewer role (the “cramps.review_article” permission).",
+    ]
+    assert snapshot() == before
+    publisher = make_user("pub", "Publisher", "Medical reviewer")
+    content_import(data=data, user=publisher)
+    assert Nutrient.objects.get(slug="draft").is_public
+    assert Article.objects.get(slug="new").medical_reviewer == "Dr X"

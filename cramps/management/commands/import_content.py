@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cramps.history import history_origin
 from cramps.transfer import ContentImportError, content_import
 
 
@@ -21,7 +22,8 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror or error}.") from None
         try:
-            summary = content_import(data=data, dry_run=dry_run)
+            with history_origin(comment=f"Imported from {Path(file).name} by the import_content command"):
+                summary = content_import(data=data, dry_run=dry_run)
         except ContentImportError as error:
             for problem in error.problems:
                 self.stderr.write(self.style.ERROR(problem))
@@ -29,4 +31,7 @@ class Command(BaseCommand):
                 f"Nothing was imported from {file}: {len(error.problems)} problem(s)."
             ) from None
         self.stdout.write(f"{summary}.")
+        for item in summary.items:
+            if item.action == "update":
+                self.stdout.write(f"  {item.kind} {item.name}: {', '.join(item.changes)}")
         self.stdout.write("Dry run: nothing was saved." if dry_run else self.style.SUCCESS("Imported."))

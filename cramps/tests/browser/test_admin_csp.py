@@ -2,6 +2,7 @@
 and the widgets that need script (cite picker, autocompletes, collapsible sections) work."""
 
 import pytest
+from reversion.models import Version
 
 from cramps.tests.factories import make_article, make_nutrient, make_reference
 
@@ -50,7 +51,15 @@ def test_admin_pages_cause_no_csp_violations(editor_page, live_server):
         f"cramps/nutrient/{nutrient.pk}/change/", "references/reference/", "references/reference/add/",
         "references/reference/import/", "references/reference/lookup/", "cramps/article/import-content/",
         "references/reference/export/", "taggit/tag/", "auth/user/",
+        f"cramps/article/{article.pk}/history/", "cramps/article/recover/", "references/reference/recover/",
     ]  # fmt: skip
+    article.title = "Night cramps and sleep"
+    article.save()
+    older, newer = Version.objects.get_for_object(article).order_by("pk")[:2]
+    urls += [
+        f"cramps/article/{article.pk}/history/{older.pk}/",
+        f"cramps/article/{article.pk}/history/compare/?from={older.pk}&to={newer.pk}",
+    ]
 
     problems = {url: found for url in urls if (found := visit(editor_page, base + url))}
 
