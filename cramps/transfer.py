@@ -28,11 +28,12 @@ from references.formats import empty_record, match_keys
 from references.formats.records import RECORD_FIELDS, ParseError, describe_identity, read_text
 from references.models import Reference
 from references.resources import ReferenceIndex
-from references.validators import validate_citations
 
+from .citing import citations_batch
 from .models import Article, Document, Nutrient
 from .services import INLINES as DOCUMENT_INLINES
 from .services import document_refresh
+from .validators import markdown_problems, validate_markdown
 
 FORMAT = "cramps-content"
 VERSION = 1
@@ -189,14 +190,15 @@ def _import(content: dict) -> ContentImportSummary:
         if planned.item.action != "unchanged":
             planned.instance.save()
     nutrient_pks = {}
-    for planned in documents:
-        if planned.item.action != "unchanged":
-            _write_document(planned, nutrient_pks)
-        if isinstance(planned.instance, Nutrient):
-            nutrient_pks[planned.instance.slug] = planned.instance.pk
-    for planned in documents:
-        if planned.item.action != "unchanged":
-            document_refresh(document=planned.instance)
+    with citations_batch():
+        for planned in documents:
+            if planned.item.action != "unchanged":
+                _write_document(planned, nutrient_pks)
+            if isinstance(planned.instance, Nutrient):
+                nutrient_pks[planned.instance.slug] = planned.instance.pk
+        for planned in documents:
+            if planned.item.action != "unchanged":
+                document_refresh(document=planned.instance)
     return ContentImportSummary([planned.item for planned in [*references, *documents]])
 
 
@@ -448,7 +450,7 @@ class _Planner:
 
     def _validate(self, instance: models.Model, *, exclude: tuple[str, ...]) -> dict[str, list[str]]:
         """``full_clean`` problems, with citations checked against this site and the file's references."""
-        markdown = [f for f in instance._meta.fields if validate_citations in f.validators]
+        markdown = [f for f in instance._meta.fields if validate_markdown in f.validators]
         errors: dict[str, list[str]] = {}
         try:
             instance.full_clean(exclude=[*exclude, *(f.name for f in markdown)])
@@ -458,11 +460,12 @@ class _Planner:
             value = getattr(instance, markdown_field.name)
             messages = [] if value or markdown_field.blank else ["This field cannot be blank."]
             for validator in markdown_field.validators:
-                if validator is not validate_citations:
+                if validator is not validate_markdown:
                     try:
                         validator(value)
                     except ValidationError as error:
                         messages.extend(error.messages)
+            messages.extend(markdown_problems(value))
             unknown = [key for key in cited_keys([value]) if key not in self.known_keys]
             if unknown:
                 listed = ", ".join(f"@{key}" for key in unknown)
