@@ -4,11 +4,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from references.admin import ReferenceAdmin
+from references.models import Reference
+
 from .admin_transfer import ContentTransferMixin
-from .citing import citation_context, citations_sync
+from .citing import citation_context, citations_batch
 from .forms import DocumentAdminForm
 from .integrity import broken_citations
 from .models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, Nutrient, Status
@@ -59,9 +63,10 @@ class DocumentAdmin(admin.ModelAdmin):
             obj.author = request.user
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        citations_sync(document=form.instance)
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The page and each inline row sync the citation rows when saved: once, at the end.
+        with citations_batch():
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="Rendered page")
     def preview(self, obj) -> str:
@@ -76,8 +81,8 @@ class DocumentAdmin(admin.ModelAdmin):
         queryset = queryset.prefetch_related(*inline_prefetches(self.model))
         broken = {document.pk: problems for document in queryset if (problems := broken_citations(document))}
         for problems in broken.values():
-            listed = "; ".join(f"{problem.where}: @{problem.key}" for problem in problems)
-            self.message_user(request, f"Not published “{problems[0].document}”: unknown citation keys ({listed}).",
+            listed = "; ".join(f"{problem.where}: {problem.message}" for problem in problems)
+            self.message_user(request, f"Not published “{problems[0].document}”: broken citations ({listed}).",
                               messages.ERROR)  # fmt: skip
         now = timezone.now()
         updated = queryset.exclude(pk__in=broken).update(status=Status.PUBLISHED, publish_at=now, updated=now)
@@ -134,3 +139,29 @@ class NutrientAdmin(ContentTransferMixin, DocumentAdmin):
     list_filter = ["status", "kind", "evidence_grade", "tags"]
     search_fields = ["title", "aliases", "summary", "body"]
     extra_fields = ["kind", "aliases", "evidence_grade", "evidence_rationale"]
+
+
+class CitedFilter(admin.SimpleListFilter):
+    title = "cited"
+    parameter_name = "cited"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Cited by a page"), ("no", "Not cited")]
+
+    def queryset(self, request, queryset):
+        cited = Exists(Citation.objects.filter(reference=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(cited)
+        if self.value() == "no":
+            return queryset.exclude(cited)
+        return queryset
+
+
+class CitedReferenceAdmin(ReferenceAdmin):
+    """The references admin, plus what only the content app knows: which references pages cite."""
+
+    list_filter = [*ReferenceAdmin.list_filter, CitedFilter]
+
+
+admin.site.unregister(Reference)
+admin.site.register(Reference, CitedReferenceAdmin)

@@ -2,7 +2,9 @@
 
 from django.db import transaction
 
-from .citing import citations_sync
+from references.models import Reference
+
+from .citing import citations_batch, citations_drift, citations_refresh
 from .models import Article, Document, Nutrient
 
 DOCUMENT_MODELS: tuple[type[Document], ...] = (Article, Nutrient)
@@ -22,16 +24,16 @@ def inline_managers(document: Document) -> list:
 
 @transaction.atomic
 def document_refresh(*, document: Document) -> None:
-    """Re-render every cached HTML field of a document and its inlines, then its citations.
+    """Re-render every cached HTML field of a document and its inlines, and sync its citations.
 
     Needed after rows arrive without ``save()`` (``loaddata``, bulk imports), or when the
     renderer itself changes.
     """
-    for manager in inline_managers(document):
-        for item in manager.all():
-            item.save()
-    document.save()
-    citations_sync(document=document)
+    with citations_batch():
+        for manager in inline_managers(document):
+            for item in manager.all():
+                item.save()
+        document.save()
 
 
 def documents_refresh_all() -> int:
@@ -41,3 +43,38 @@ def documents_refresh_all() -> int:
             document_refresh(document=document)
             count += 1
     return count
+
+
+def _rendered_stale(instance) -> bool:
+    """Whether ``instance``'s cached HTML differs from what its Markdown renders to now."""
+    stored = [getattr(instance, name) for name in instance.rendered_fields]
+    instance.render()
+    return [getattr(instance, name) for name in instance.rendered_fields] != stored
+
+
+@transaction.atomic
+def documents_repair() -> list[Document]:
+    """Re-derive what no ``save()`` kept in step: cached HTML left stale by a data migration, a
+    raw load or a renderer change, and citation rows that differ from the text.
+
+    Writes only what is stale; returns the documents it repaired.
+    """
+    repaired = []
+    known = Reference.objects.in_bulk(field_name="key")
+    for model in DOCUMENT_MODELS:
+        documents = model.objects.prefetch_related(*inline_prefetches(model), "citations__reference")
+        for document in documents:
+            stale = [
+                row for manager in inline_managers(document) for row in manager.all() if _rendered_stale(row)
+            ]
+            html_stale = _rendered_stale(document)
+            if not (stale or html_stale or citations_drift(document, known)):
+                continue
+            with citations_batch():
+                for row in stale:
+                    row.save()
+                if html_stale:
+                    document.save()
+                citations_refresh(document=document)
+            repaired.append(document)
+    return repaired
