@@ -14,7 +14,8 @@ class CitePickerWidget(AutocompleteSelect):
         js = ["js/cite-picker.js"]
 
 
-WIDE = {"style": "width: 100%; max-width: 60rem; box-sizing: border-box"}
+# Styled by css/admin.css: no style attributes, so the admin works under a strict CSP.
+WIDE = {"class": "markdown-wide"}
 
 
 class DocumentAdminForm(forms.ModelForm):
@@ -24,15 +25,19 @@ class DocumentAdminForm(forms.ModelForm):
         Reference.objects.all(),
         required=False,
         label="Cite a reference",
-        help_text="Search by author, title, key or DOI; the citation key is inserted where the cursor was.",
+        help_text="Search by author, title, key or DOI. The key is cited where the cursor was, joining a citation "
+        "right next to it ([@a; @b]).",
         widget=CitePickerWidget(
             Citation._meta.get_field("reference"), admin.site, attrs={"class": "cite-picker"}
         ),
     )
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     class Meta:
         widgets = {
-            "title": forms.TextInput(attrs={"class": "vTextField", **WIDE}),
+            "title": forms.TextInput(attrs={"class": "vTextField markdown-wide"}),
             "summary": forms.Textarea(attrs={"rows": 3, **WIDE}),
             "body": forms.Textarea(attrs={"rows": 28, **WIDE}),
             "evidence_rationale": forms.Textarea(attrs={"rows": 6, **WIDE}),
