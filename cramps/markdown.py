@@ -103,7 +103,7 @@ class _Outline(HTMLParser):
 
     @property
     def words(self) -> Counter[str]:
-        return Counter(" ".join(self.text).split())
+        return Counter("".join(self.text).split())
 
 
 # Markdown that renders to an element readers never get.

@@ -84,7 +84,9 @@ def _reference_saved(sender, instance: Reference, created: bool, raw: bool = Fal
             pks = set(model.objects.filter(_mentions(model, instance.key)).values_list("pk", flat=True))
             for relation in INLINES[model]:
                 inline = getattr(model, relation)
-                rows = inline.rel.related_model.objects.filter(_mentions(inline.rel.related_model, instance.key))
+                rows = inline.rel.related_model.objects.filter(
+                    _mentions(inline.rel.related_model, instance.key)
+                )
                 pks.update(rows.values_list(inline.field.attname, flat=True))
             for document in model.objects.filter(pk__in=pks):
                 citations_refresh(document=document)

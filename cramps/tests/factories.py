@@ -52,9 +52,13 @@ def make_nutrient(*, foods=(), interactions=(), tags=(), **overrides) -> Nutrien
     with citations_batch():
         nutrient = Nutrient.objects.create(**fields)
         for position, (food, amount, notes) in enumerate(foods):
-            FoodSource.objects.create(nutrient=nutrient, position=position, food=food, amount=amount, notes=notes)
+            FoodSource.objects.create(
+                nutrient=nutrient, position=position, food=food, amount=amount, notes=notes
+            )
         for position, (medication, effect) in enumerate(interactions):
-            Interaction.objects.create(nutrient=nutrient, position=position, medication=medication, effect=effect)
+            Interaction.objects.create(
+                nutrient=nutrient, position=position, medication=medication, effect=effect
+            )
     if tags:
         nutrient.tags.add(*tags)
     return nutrient

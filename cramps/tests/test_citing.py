@@ -212,3 +212,33 @@ def test_check_citations_reports_every_kind_of_problem(refs):
     assert "@alpha: same title, first author and year as @alphacopy" in output, output
     assert "@beta: malformed PMID “12ab”" in output
     assert "@gamma: malformed DOI “nonsense”" in output
+
+
+def test_a_thousand_word_search_is_an_answer_not_an_error(client, refs):
+    query = " ".join(["Title"] * 1000)
+
+    response = client.get("/references/", {"q": query})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Only the first 8 words were searched for" in page
+    assert listed_keys(page) == set(refs)
+
+
+def test_the_handout_shows_citations_as_the_page_does(client, refs):
+    from cramps.handouts import handout_html
+
+    article = make_article(
+        summary="See [@gamma].",
+        body="Prefixes [see @alpha, pp. 33-35; also @beta, chap. 1] and adjacent [@delta][@alpha].",
+    )
+
+    page = client.get(article.get_absolute_url()).content.decode()
+    handout = handout_html(parts=[article], paper="a4", site_url="https://example.org/")
+
+    expected = ["[1]", "[see 2, pp. 33\u201335; also 3, chap. 1]", "[4]", "[2]"]
+    assert sup_texts(page) == expected
+    assert sup_texts(handout) == expected
+    assert "@" not in re.sub(r"<[^>]+>", "", handout.split("<body", 1)[1]).replace("@page", "")
+    listed = re.findall(r'<li id="ref-(\d+)" value="\d+">', handout)
+    assert listed == ["1", "2", "3", "4"]
