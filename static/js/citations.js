@@ -71,7 +71,9 @@
     heading.textContent = link.getAttribute("aria-label") || "Reference " + link.textContent;
     body.replaceChildren();
     for (const part of entry.querySelectorAll(".csl-entry, .ref-links")) {
-      body.append(part.cloneNode(true));
+      const copy = part.cloneNode(true);
+      for (const back of copy.querySelectorAll(".backlink")) back.remove();
+      body.append(copy);
     }
     toList.setAttribute("href", link.getAttribute("href"));
     popover.hidden = false;
