@@ -242,3 +242,15 @@ def test_the_handout_shows_citations_as_the_page_does(client, refs):
     assert "@" not in re.sub(r"<[^>]+>", "", handout.split("<body", 1)[1]).replace("@page", "")
     listed = re.findall(r'<li id="ref-(\d+)" value="\d+">', handout)
     assert listed == ["1", "2", "3", "4"]
+
+
+def test_each_identifier_is_printed_once_on_the_page(client):
+    make_reference(key="hallegraeff2012", title="Stretching before sleep", pmid="22341378",
+                   doi="10.1016/s1836-9553(12)70068-7", pmcid="PMC3290002")  # fmt: skip
+    article = make_article(body="Stretching helps [@hallegraeff2012].")
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert text.count("22341378") == 1 and "PubMed PMID" not in text
+    assert text.count("PMC3290002") == 1 and text.count("10.1016/s1836-9553(12)70068-7") == 1
