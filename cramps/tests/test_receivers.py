@@ -4,7 +4,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
@@ -15,6 +14,7 @@ from references.models import Reference
 
 from .factories import make_article, make_nutrient, make_reference
 from .test_admin import article_form
+from .test_citing import run_check
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +27,6 @@ def rows(document) -> dict[str, int]:
 @pytest.fixture
 def refs():
     return {key: make_reference(key=key) for key in ["alpha", "beta", "gamma", "delta"]}
-
-
-def check() -> tuple[str, str | None]:
-    out = StringIO()
-    try:
-        call_command("check_citations", stdout=out)
-    except CommandError as error:
-        return out.getvalue(), str(error)
-    return out.getvalue(), None
 
 
 def test_a_document_saved_through_the_orm_gets_its_rows(client, refs):
@@ -140,7 +131,7 @@ def test_check_citations_catches_rows_left_stale_and_fix_repairs_them(refs):
     make_article(body="[@gamma] [@delta] [@alpha]")
     Article.objects.filter(pk=article.pk).update(body="[@beta] [@gamma]")  # no save(): no sync
 
-    output, error = check()
+    output, error = run_check()
 
     assert error is not None
     assert (
@@ -178,7 +169,7 @@ def test_check_citations_warns_about_references_readers_cannot_open(refs):
     Reference.objects.filter(key="alpha").update(doi="10.1000/alpha")
     Reference.objects.filter(key="beta").update(url="https://example.org/beta")
 
-    output, error = check()
+    output, error = run_check()
 
     assert error is None
     assert "Warning: no PMID, PMCID, DOI or URL (2):" in output
@@ -190,7 +181,7 @@ def test_check_citations_names_unreadable_citations(refs):
     article = make_nutrient(title="Typos", body="[@alpha]")
     Nutrient.objects.filter(pk=article.pk).update(body="[@alpha] and [@ beta]")
 
-    output, error = check()
+    output, error = run_check()
 
     assert error is not None
     assert "Nutrient “Typos” (body): “[@ beta]” is not read as a citation. Write “[@beta]” to cite" in output
