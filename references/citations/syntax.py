@@ -15,10 +15,8 @@ link text, headings, table cells, list items, block quotes) but not inside code,
 escape (``\\@``). A bracket followed by a link destination is a link (``[@a](https://…)``),
 whose text may cite. Two groups side by side (``[@a][@b]``) are two citations.
 
-Text that holds an ``@`` inside square brackets but is not read as a citation (``[@ key]``,
-an unclosed ``[@a;@b``, a textual citation inside literal brackets, an ``@`` inside another
-citation's suffix) is a problem: ``parse_citations`` reports it with a suggested fix, and the
-content app refuses to save it. pandoc would read some of these in surprising ways.
+Text that looks like a citation but is not read as one is found by ``problems`` and reported,
+with a suggested fix, by ``reading.parse_citations``; the content app refuses to save it.
 
 The renderer writes each citation as a placeholder, ``<cite class="citation" data-cite="a b">``,
 holding, when any item has a prefix or suffix, two ``<span>`` elements per item (prefix, then
@@ -28,7 +26,6 @@ when a page is shown.
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from types import SimpleNamespace
 
 from markdown_it import MarkdownIt
@@ -41,17 +38,11 @@ from markdown_it.rules_inline.link import link as link_rule
 from markdown_it.token import Token
 
 from ..pages import format_pages
+from .problems import find_problems
 
 _KEY = re.compile(
     r"(?P<dash>-?)@(?:\{(?P<braced>[^\s{}]+)\}|(?P<simple>\w(?:\w|[:.#$%&+?<>~/-](?=\w)|[:/](?=/))*))"
 )
-PROBLEMS = "citation_problems"  # where a parse's env collects problem snippets
-# Raw HTML blocks are not Markdown (pandoc reads Markdown inside them, CommonMark does not).
-HTML_BLOCK_MARK = "\x00html:"
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
-_HTML_TAG = re.compile(r"<[^>]*>")
-_CITATION_LIKE = re.compile(r"\[[^\[\]\n]*(?<![\w.])-?@[^\]\n]*\]?|(?<![\w.@])@\w+")
-
 # CSL's English locator terms, long and short, singular and plural, longest first.
 _LOCATOR_TERMS = sorted(
     """book books bk. bks. chapter chapters chap. chaps. column columns col. cols. figure figures fig.
@@ -67,7 +58,6 @@ _LOCATOR = re.compile(
     rf"(?P<value>{_LOCATOR_PIECE}(?:\s*(?:[-\u2013]|,|&)\s*{_LOCATOR_PIECE})*)(?=\W|$)",
     re.IGNORECASE,
 )
-_GENERIC_ADVICE = "Write citations as [@key], [@a; @b] or [see @key, p. 4]; write \\@ to show an @ sign."
 
 
 @dataclass(frozen=True)
@@ -95,23 +85,6 @@ class CiteGroup:
     @property
     def has_affixes(self) -> bool:
         return any(item.prefix or item.suffix for item in self.items)
-
-
-@dataclass(frozen=True)
-class CitationProblem:
-    """Text that looks like a citation but is not read as one, and what to write instead."""
-
-    text: str
-    advice: str
-
-    def __str__(self) -> str:
-        return f"“{self.text}” is not read as a citation. {self.advice}"
-
-
-@dataclass(frozen=True)
-class ParsedCitations:
-    groups: tuple[CiteGroup, ...]
-    problems: tuple[CitationProblem, ...]
 
 
 @dataclass(frozen=True)
@@ -336,94 +309,6 @@ def _children(state: StateCore):
             yield token.children
 
 
-def _find_problems(state: StateCore) -> None:
-    """Collect what looks like a citation but is not one (runs while escapes are still marked)."""
-    found = state.env.setdefault(PROBLEMS, [])
-    for token in state.tokens:
-        if token.type == "inline" and token.children:
-            found.extend(_problems_in(token.children))
-        elif token.type == "html_block":
-            text = _HTML_TAG.sub(" ", _HTML_COMMENT.sub(" ", token.content))
-            found.extend(HTML_BLOCK_MARK + match[0] for match in _CITATION_LIKE.finditer(text))
-
-
-def _problems_in(children: list[Token]) -> list[str]:
-    found = []
-    depth, snippet, flagged = 0, [], False  # literal brackets open, their source, an @ inside them
-    before = "  "  # the last two source characters seen
-    index = 0
-    while index < len(children):
-        token = children[index]
-        if token.type == "citation_open":
-            close = _closing(children, index)
-            if any(
-                _loose_at(child.content, "  ")
-                for child in children[index + 1 : close]
-                if child.type == "text"
-            ):
-                found.append(token.content)
-            if depth:
-                snippet.append(token.content)
-                flagged = flagged or token.meta["group"].textual
-            before, index = "]]", close + 1
-            continue
-        if token.type == "text" or (token.type == "text_special" and token.content in ("[", "]")):
-            for char in token.content:
-                if char == "[":
-                    if not depth:
-                        snippet, flagged = [], False
-                    depth += 1
-                if depth:
-                    snippet.append(token.markup if token.type == "text_special" else char)
-                    flagged = flagged or (char == "@" and not _word_end(before))
-                if char == "]" and depth:
-                    depth -= 1
-                    if not depth and flagged:
-                        found.append("".join(snippet))
-                before = before[-1] + char
-        else:
-            shown = _SHOWN.get(token.type, lambda token: token.markup)(token)
-            if depth:
-                snippet.append(shown)
-            before = (before + shown)[-2:]
-        index += 1
-    if depth and flagged:
-        found.append("".join(snippet).rstrip())
-    return found
-
-
-# How a token reads in a problem's snippet: its source, near enough.
-_SHOWN = {
-    "code_inline": lambda token: token.markup + token.content + token.markup,
-    "html_inline": lambda token: token.content,
-    "softbreak": lambda token: " ",
-    "hardbreak": lambda token: " ",
-}
-
-
-def _closing(children: list[Token], index: int) -> int:
-    level = 0
-    for position in range(index, len(children)):
-        level += children[position].nesting if children[position].type.startswith("citation_") else 0
-        if level == 0:
-            return position
-    return len(children) - 1
-
-
-def _word_end(before: str) -> bool:
-    """Whether the two characters before an ``@`` end a word, so it is not a key (``a@b``)."""
-    return before[-1].isalnum() or (before[-1] == "." and before[-2].isalnum())
-
-
-def _loose_at(text: str, before: str) -> bool:
-    """Whether ``text`` holds an ``@`` that could start a key (not one inside a word)."""
-    for char in text:
-        if char == "@" and not _word_end(before):
-            return True
-        before = before[-1] + char
-    return False
-
-
 def _format_locators(state: StateCore) -> None:
     """Write a suffix's locator as numeric styles do: after a comma, ranges with an en dash
     (``@a [pp. 33-35]`` shows as ``1, pp. 33–35``)."""
@@ -460,7 +345,7 @@ def citations_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.before("link", "citation", _bracketed_rule)
     md.inline.ruler.before("link", "textual_citation", _textual_rule)
     md.block.ruler.at("reference", _reference_unless_citation)
-    md.core.ruler.before("text_join", "citation_problems", _find_problems)
+    md.core.ruler.before("text_join", "citation_problems", find_problems)
     md.core.ruler.after("text_join", "citation_locators", _format_locators)
     md.helpers = SimpleNamespace(
         **{name: getattr(markdown_helpers, name) for name in markdown_helpers.__all__}
@@ -479,70 +364,3 @@ def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable("table").enable("strikethrough")
     return md.use(citations_plugin)
-
-
-_markdown = markdown_parser()
-
-
-# --- Reading a text --------------------------------------------------------------------------
-
-
-def _walk(tokens: list[Token]):
-    for token in tokens:
-        yield token
-        if token.children:
-            yield from _walk(token.children)
-
-
-@lru_cache(maxsize=512)
-def _read(text: str) -> tuple[tuple[CiteGroup, ...], tuple[str, ...]]:
-    env: dict = {}
-    tokens = _markdown.parse(text or "", env)
-    groups = tuple(token.meta["group"] for token in _walk(tokens) if token.type == "citation_open")
-    return groups, tuple(dict.fromkeys(env.get(PROBLEMS, [])))
-
-
-def parse_citations(text: str) -> ParsedCitations:
-    """Every citation in a Markdown text in reading order, and every near miss."""
-    groups, snippets = _read(text)
-    problems = (
-        CitationProblem(snippet.removeprefix(HTML_BLOCK_MARK), _advice(snippet)) for snippet in snippets
-    )
-    return ParsedCitations(groups, tuple(problems))
-
-
-def extract_citations(text: str) -> list[CiteGroup]:
-    """Every citation group in a Markdown text, in reading order."""
-    return list(parse_citations(text).groups)
-
-
-def citation_problems(text: str) -> list[CitationProblem]:
-    return list(parse_citations(text).problems)
-
-
-def cited_keys(texts) -> list[str]:
-    """Unique keys in order of first appearance across several Markdown texts."""
-    keys = (key for text in texts for group in extract_citations(text) for key in group.keys)
-    return list(dict.fromkeys(keys))
-
-
-def _advice(snippet: str) -> str:
-    """What to write instead of ``snippet``: a corrected citation when a small fix makes one."""
-    if snippet.startswith(HTML_BLOCK_MARK):
-        return (
-            "Citations inside a block of HTML are not read: leave a blank line after its opening tag "
-            "so that the Markdown inside is read, or write the citation outside the HTML."
-        )
-    candidate = re.sub(r"(?<![\w.])(-?)@\s+(?=\w)", r"\1@", snippet)
-    candidate = re.sub(r";\s*(?=;|\]|$)", "", candidate)
-    candidate = re.sub(r"^\[\s*;\s*", "[", candidate)
-    candidate = re.sub(r";(?=\S)", "; ", candidate)
-    # A second work inside a suffix: "[@a, cf. @b]" → "[@a; cf. @b]".
-    candidate = re.sub(r",\s*([^,;@\]]*?)(?<![\w.])(-?@)", r"; \1\2", candidate)
-    if candidate.count("[") > candidate.count("]"):
-        candidate += "]"
-    if candidate != snippet:
-        groups, problems = _read(candidate)
-        if not problems and [group.source for group in groups] == [candidate]:
-            return f"Write “{candidate}” to cite, or \\@ to show an @ sign."
-    return _GENERIC_ADVICE
