@@ -20,7 +20,7 @@ def unknown_keys_message(keys: list[str]) -> str:
     listed = ", ".join(f"@{key}" for key in keys)
     return (
         f"Unknown citation key{'s' if len(keys) > 1 else ''} in this text: {listed}. "
-        "Add the reference first, or correct the key."
+        "Add the reference first, or correct the key (write \\@ for an @ sign that is not a citation)."
     )
 
 

@@ -68,7 +68,8 @@ def test_markdown_that_reaches_readers_whole_passes(text):
 def test_citation_near_misses_and_unknown_keys_are_named(references):
     assert messages("Magnesium [@ rude1998] and [@nobody2001].") == [
         "“[@ rude1998]” is not read as a citation. Write “[@rude1998]” to cite, or \\@ to show an @ sign.",
-        "Unknown citation key in this text: @nobody2001. Add the reference first, or correct the key.",
+        "Unknown citation key in this text: @nobody2001. Add the reference first, or correct the key "
+        "(write \\@ for an @ sign that is not a citation).",
     ]
 
 
