@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -230,10 +230,6 @@ class Reference(models.Model):
         """Where one tap opens the source: PubMed, PMC or DOI, else its web address, else ""."""
         links = self.identifier_links
         return links[0].url if links else self.web_url
-
-    @property
-    def web_host(self) -> str:
-        return urlsplit(self.web_url).netloc.removeprefix("www.") if self.web_url else ""
 
     @property
     def search_url(self) -> str:
