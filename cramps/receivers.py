@@ -6,19 +6,21 @@ Connected by ``CrampsConfig.ready()``:
   citation rows (``citing.citations_refresh``: now, or once per block in ``citations_batch``);
   this covers the admin, the services, the shell and any other code that calls ``save()`` or
   ``delete()``, including ``QuerySet.delete()`` of inline rows;
+- a raw save (``loaddata``, a django-reversion restore), which may not touch other rows while
+  it runs, repairs the document's HTML and rows once its transaction commits;
 - a new reference gives rows to the pages that already cite its key;
 - a reference whose key pages cite cannot be renamed (the admin form says so via
   ``references.signals.reference_key_changing``; other code gets ``ProtectedError``);
 - after ``migrate``, pages whose cached HTML or citation rows a data migration (or a renderer
   change) left stale are refreshed (``services.documents_repair``).
 
-``QuerySet.update()``, ``bulk_create()`` and fixtures loaded raw bypass all of these; whatever
-they leave stale, ``check_citations`` reports and ``check_citations --fix`` repairs.
+``QuerySet.update()`` and ``bulk_create()`` bypass all of these; whatever they leave stale,
+``check_citations`` reports and ``check_citations --fix`` repairs.
 """
 
 import threading
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError, Q
 from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete, pre_save
@@ -27,7 +29,7 @@ from references.models import Reference
 from references.signals import reference_key_changing
 
 from .citing import citations_batch, citations_refresh, cited_key_refusal
-from .services import DOCUMENT_MODELS, INLINES, documents_repair
+from .services import DOCUMENT_MODELS, INLINES, document_repair, documents_repair
 from .validators import validate_markdown
 
 # Documents being deleted in this thread: their inline rows' deletion must not re-sync them.
@@ -41,8 +43,19 @@ def _documents_being_deleted() -> set:
 
 
 def _document_saved(sender, instance, raw: bool = False, **kwargs) -> None:
-    if not raw:
+    if raw:
+        _repair_on_commit(sender, instance.pk)
+    else:
         citations_refresh(document=instance)
+
+
+def _repair_on_commit(model, pk: int) -> None:
+    def repair() -> None:
+        document = model.objects.filter(pk=pk).first()
+        if document is not None:
+            document_repair(document=document)
+
+    transaction.on_commit(repair)
 
 
 def _document_deleting(sender, instance, **kwargs) -> None:
@@ -53,9 +66,12 @@ def _document_deleted(sender, instance, **kwargs) -> None:
     _documents_being_deleted().discard((sender, instance.pk))
 
 
-def _inline_changed(parent_field: str):
+def _inline_changed(parent_model, parent_field: str):
     def receiver(sender, instance, raw: bool = False, **kwargs) -> None:
-        parent = getattr(instance, parent_field, None) if not raw else None
+        if raw:
+            _repair_on_commit(parent_model, getattr(instance, f"{parent_field}_id"))
+            return
+        parent = getattr(instance, parent_field, None)
         if parent is not None and (type(parent), parent.pk) not in _documents_being_deleted():
             citations_refresh(document=parent)
 
@@ -126,7 +142,7 @@ def connect(app_config) -> None:
         for name in INLINES[model]:
             relation = getattr(model, name)
             inline, parent_field = relation.rel.related_model, relation.field.name
-            receiver = _inline_changed(parent_field)
+            receiver = _inline_changed(model, parent_field)
             post_save.connect(receiver, sender=inline, weak=False, dispatch_uid=f"citations-{name}-saved")
             post_delete.connect(receiver, sender=inline, weak=False, dispatch_uid=f"citations-{name}-deleted")
     pre_save.connect(_reference_renaming, sender=Reference, dispatch_uid="citations-reference-renaming")

@@ -52,29 +52,35 @@ def _rendered_stale(instance) -> bool:
     return [getattr(instance, name) for name in instance.rendered_fields] != stored
 
 
+def document_repair(*, document: Document, known: dict[str, Reference] | None = None) -> bool:
+    """Re-derive what no ``save()`` kept in step for one document: its and its inline rows'
+    cached HTML, and its citation rows. Writes only what is stale; True if anything was.
+
+    ``known`` maps every reference key to its reference, when the caller has them all.
+    """
+    if known is None:
+        known = Reference.objects.in_bulk(field_name="key")
+    stale = [row for manager in inline_managers(document) for row in manager.all() if _rendered_stale(row)]
+    html_stale = _rendered_stale(document)
+    if not (stale or html_stale or citations_drift(document, known)):
+        return False
+    with citations_batch():
+        for row in stale:
+            row.save()
+        if html_stale:
+            document.save()
+        citations_refresh(document=document)
+    return True
+
+
 @transaction.atomic
 def documents_repair() -> list[Document]:
-    """Re-derive what no ``save()`` kept in step: cached HTML left stale by a data migration, a
-    raw load or a renderer change, and citation rows that differ from the text.
-
-    Writes only what is stale; returns the documents it repaired.
-    """
-    repaired = []
+    """``document_repair`` for every document: after a data migration, a raw load or a renderer
+    change. Returns the documents it repaired."""
     known = Reference.objects.in_bulk(field_name="key")
+    repaired = []
     for model in DOCUMENT_MODELS:
-        documents = model.objects.prefetch_related(*inline_prefetches(model), "citations__reference")
-        for document in documents:
-            stale = [
-                row for manager in inline_managers(document) for row in manager.all() if _rendered_stale(row)
-            ]
-            html_stale = _rendered_stale(document)
-            if not (stale or html_stale or citations_drift(document, known)):
-                continue
-            with citations_batch():
-                for row in stale:
-                    row.save()
-                if html_stale:
-                    document.save()
-                citations_refresh(document=document)
-            repaired.append(document)
+        for document in model.objects.prefetch_related(*inline_prefetches(model), "citations__reference"):
+            if document_repair(document=document, known=known):
+                repaired.append(document)
     return repaired

@@ -1,5 +1,6 @@
 """Citation rows and cached HTML stay in step with the text, whatever saved it."""
 
+import json
 from io import StringIO
 
 import pytest
@@ -185,3 +186,21 @@ def test_check_citations_names_unreadable_citations(refs):
 
     assert error is not None
     assert "Nutrient “Typos” (body): “[@ beta]” is not read as a citation. Write “[@beta]” to cite" in output
+
+
+def test_a_raw_load_is_repaired_when_it_commits(refs, tmp_path, django_capture_on_commit_callbacks):
+    fixture = tmp_path / "pages.json"
+    fixture.write_text(json.dumps([
+        {"model": "cramps.article", "pk": 900, "fields": {"title": "Loaded", "slug": "loaded", "body": "[@beta] [@alpha]",
+                                                           "status": "published", "created": "2024-01-01T00:00:00Z",
+                                                           "updated": "2024-01-01T00:00:00Z"}},
+        {"model": "cramps.keypoint", "pk": 900, "fields": {"article": 900, "text": "Point [@gamma]."}},
+    ]))  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("loaddata", str(fixture), verbosity=0)
+
+    article = Article.objects.get(pk=900)
+    assert rows(article) == {"gamma": 1, "beta": 2, "alpha": 3}
+    assert 'data-cite="beta"' in article.body_html
+    assert 'data-cite="gamma"' in article.key_points.get().text_html
