@@ -12,6 +12,7 @@ from django.contrib.admin import helpers
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -22,11 +23,11 @@ from references.models import Reference
 
 from . import workflow
 from .admin_transfer import ContentTransferMixin
-from .citing import citation_context, citations_sync
+from .citing import citation_context, citations_batch, citations_sync
 from .forms import DocumentAdminForm, DocumentInlineFormSet, ReviewForm, ScheduleForm, TextField
 from .history.admin import HistoryAdminMixin
 from .history.restore import document_recover, document_restore, reference_recover, reference_restore
-from .models import FAQ, Article, FoodSource, Interaction, KeyPoint, Nutrient, Status, Transition
+from .models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, Nutrient, Status, Transition
 from .services import inline_prefetches
 
 
@@ -110,6 +111,11 @@ class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
         for name, value in form.stored_workflow.items():
             setattr(obj, name, value)
         super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The page and each inline row sync the citation rows when saved: once, at the end.
+        with citations_batch():
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
@@ -311,6 +317,22 @@ class NutrientAdmin(ContentTransferMixin, DocumentAdmin):
     extra_fields = ["kind", "aliases", "evidence_grade", "evidence_rationale"]
 
 
+class CitedFilter(admin.SimpleListFilter):
+    title = "cited"
+    parameter_name = "cited"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Cited by a page"), ("no", "Not cited")]
+
+    def queryset(self, request, queryset):
+        cited = Exists(Citation.objects.filter(reference=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(cited)
+        if self.value() == "no":
+            return queryset.exclude(cited)
+        return queryset
+
+
 # References keep a history too; the references app cannot know about it (it never imports
 # cramps), so its admin gains the history pages here.
 admin.site.unregister(Reference)
@@ -318,7 +340,11 @@ admin.site.unregister(Reference)
 
 @admin.register(Reference)
 class ReferenceAdmin(HistoryAdminMixin, BaseReferenceAdmin):
+    """The references admin, plus what only the content app knows: history, and which
+    references pages cite."""
+
     change_list_template = "admin/cramps/reference_change_list.html"
+    list_filter = [*BaseReferenceAdmin.list_filter, CitedFilter]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_recover": self.has_add_permission(request)}

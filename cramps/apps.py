@@ -7,7 +7,8 @@ class CrampsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported for their side effects: system checks and signal receivers.
-        from . import checks, history, stamps  # noqa: F401
-        from .handouts import receivers  # noqa: F401
+        from . import checks, history, receivers, stamps  # noqa: F401
+        from .handouts import receivers as handout_receivers  # noqa: F401
 
         history.register_models()
+        receivers.connect(self)

@@ -1,10 +1,19 @@
-"""Citations of a document: storing which references it cites, and numbering them for display.
+"""Citations of a document: the ``Citation`` rows that record them, and numbering them for display.
 
 The numbering rule lives in ``references.citations`` (first appearance in reading order);
 this module applies it to our content models and is the only writer of ``Citation`` rows.
+
+Rows are derived data: ``citations_sync`` rewrites a document's rows from its texts whenever a
+document or one of its inline rows is saved or deleted (``cramps.receivers``), or once at the end
+of a ``citations_batch()`` block (an admin save, an import) for every document saved inside it.
+``citations_drift`` says how stored rows differ from the text, for ``check_citations``.
 """
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -15,19 +24,96 @@ from references.models import Reference
 
 from .models import Citation, Document
 
+_batch: ContextVar[dict | None] = ContextVar("citations_batch", default=None)
 
-def citations_sync(*, document: Document) -> list[Citation]:
-    """Rewrite the document's Citation rows from its text; call after its inlines are saved."""
+
+def expected_citations(
+    document: Document, known: Mapping[str, Reference] | None = None
+) -> list[tuple[Reference, int]]:
+    """(reference, number) for each known key the document's texts cite, numbered by first appearance.
+
+    ``known`` maps keys to references when the caller has them all; otherwise they are looked up.
+    """
     keys = cited_keys(text for _, text in document.citation_sources())
-    known = Reference.objects.in_bulk(keys, field_name="key")
-    content_type = ContentType.objects.get_for_model(document)
-    rows = [
-        Citation(content_type=content_type, object_id=document.pk, reference=known[key], number=number)
-        for number, key in enumerate((key for key in keys if key in known), start=1)
-    ]
+    if known is None:
+        known = Reference.objects.in_bulk(keys, field_name="key")
+    cited = [known[key] for key in keys if key in known]
+    return [(reference, number) for number, reference in enumerate(cited, start=1)]
+
+
+def citations_sync(*, document: Document) -> None:
+    """Rewrite the document's Citation rows from its texts as the database holds them now."""
+    document = type(document)._default_manager.filter(pk=document.pk).first()
+    if document is None:
+        return
+    expected = {(reference.pk, number) for reference, number in expected_citations(document)}
+    rows = Citation.objects.filter(
+        content_type=ContentType.objects.get_for_model(document), object_id=document.pk
+    )
+    if set(rows.values_list("reference_id", "number")) == expected:
+        return
     with transaction.atomic():
-        Citation.objects.filter(content_type=content_type, object_id=document.pk).delete()
-        return Citation.objects.bulk_create(rows)
+        rows.delete()
+        Citation.objects.bulk_create(
+            Citation(document=document, reference_id=reference_id, number=number)
+            for reference_id, number in sorted(expected, key=lambda row: row[1])
+        )
+
+
+def citations_refresh(*, document: Document) -> None:
+    """Sync the document's rows now, or at the end of the ``citations_batch()`` block it is in."""
+    pending = _batch.get()
+    if pending is None:
+        citations_sync(document=document)
+    else:
+        pending[type(document), document.pk] = document
+
+
+@contextmanager
+def citations_batch() -> Iterator[None]:
+    """Defer row syncs inside the block to one per document when it ends (not if it raises)."""
+    if _batch.get() is not None:
+        yield
+        return
+    pending: dict[tuple[type, int], Document] = {}
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    for document in pending.values():
+        citations_sync(document=document)
+
+
+def citations_drift(document: Document, known: Mapping[str, Reference]) -> str:
+    """How the stored rows differ from what the text cites, or "" when they agree.
+
+    ``document`` should have ``citations__reference`` prefetched; ``known`` maps every key to its reference.
+    """
+    expected = [(reference.key, number) for reference, number in expected_citations(document, known)]
+    stored = sorted(
+        ((row.reference.key, row.number) for row in document.citations.all()), key=lambda row: row[1]
+    )
+    if stored == expected:
+        return ""
+
+    def listed(rows: list[tuple[str, int]]) -> str:
+        return ", ".join(f"[{number}] @{key}" for key, number in rows) or "nothing"
+
+    return f"its citation rows hold {listed(stored)} but its text cites {listed(expected)}"
+
+
+def cited_key_refusal(reference: Reference) -> str | None:
+    """Why a reference's key may not change: pages cite it by that key (None if none do)."""
+    citing = sorted(
+        {
+            str(row.document)
+            for row in Citation.objects.filter(reference=reference).prefetch_related("document")
+        }
+    )
+    if not citing:
+        return None
+    return f"This key is cited by: {'; '.join(citing)}. Change the key in their text first."
 
 
 @dataclass(frozen=True)
@@ -43,11 +129,16 @@ class CitationContext:
 
     numbering: dict[str, int]
     entries: list[Entry]
-    # Numbers that already carry their back-link target on this page (one id per number).
-    anchored: set[int] = field(default_factory=set)
+    # How often each number has been shown on this page so far (each showing gets its own id).
+    shown: dict[int, int] = field(default_factory=dict)
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """How screen readers name each citation: "Rude 1998"."""
+        return {entry.reference.key: entry.reference.short_label for entry in self.entries}
 
     def apply(self, html: str) -> str:
-        return number_citations_html(html, self.numbering, anchored=self.anchored)
+        return number_citations_html(html, self.numbering, labels=self.labels, shown=self.shown)
 
 
 def citation_context(citations: list[Citation]) -> CitationContext:

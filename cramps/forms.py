@@ -54,7 +54,8 @@ class DocumentAdminForm(forms.ModelForm):
         Reference.objects.all(),
         required=False,
         label="Cite a reference",
-        help_text="Search by author, title, key or DOI; the citation key is inserted where the cursor was.",
+        help_text="Search by author, title, key or DOI. The key is cited where the cursor was, joining a citation "
+        "right next to it ([@a; @b]).",
         widget=CitePickerWidget(
             Citation._meta.get_field("reference"), admin.site, attrs={"class": "cite-picker"}
         ),

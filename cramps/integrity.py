@@ -1,9 +1,15 @@
-"""Citation integrity of the content: which documents cite keys that match no reference."""
+"""Citation integrity of the content: what in a document's texts cannot be shown as a citation.
+
+Two kinds of problem, each naming the page and the text it is in: a key that matches no
+reference, and text that looks like a citation but is not read as one (``[@ key]``). Both use
+the parser that renders the page. ``check_citations`` and the publish action refuse them.
+"""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from references.validators import unknown_keys
+from references.citations import citation_problems, cited_keys
+from references.models import Reference
 
 from .models import Document
 from .services import DOCUMENT_MODELS, inline_prefetches
@@ -13,21 +19,34 @@ from .services import DOCUMENT_MODELS, inline_prefetches
 class BrokenCitation:
     document: Document
     where: str
-    key: str
+    message: str
 
     def __str__(self) -> str:
-        return f"{self.document.kind_label} “{self.document}” ({self.where}): unknown key @{self.key}"
+        return f"{self.document.kind_label} “{self.document}” ({self.where}): {self.message}"
 
 
-def broken_citations(document: Document) -> list[BrokenCitation]:
-    return [
-        BrokenCitation(document, where, key)
-        for where, text in document.citation_sources()
-        for key in unknown_keys(text)
-    ]
+def broken_citations(document: Document, known_keys: set[str] | None = None) -> list[BrokenCitation]:
+    """Unknown keys and unreadable citations in every text of the document, in reading order.
+
+    ``known_keys`` is every reference key, when the caller has them; otherwise they are looked up.
+    """
+    sources = document.citation_sources()
+    if known_keys is None:
+        cited = cited_keys(text for _, text in sources)
+        known_keys = set(Reference.objects.filter(key__in=cited).values_list("key", flat=True))
+    problems = []
+    for where, text in sources:
+        problems += [BrokenCitation(document, where, str(problem)) for problem in citation_problems(text)]
+        problems += [
+            BrokenCitation(document, where, f"unknown key @{key}")
+            for key in cited_keys([text])
+            if key not in known_keys
+        ]
+    return problems
 
 
 def all_broken_citations() -> Iterator[BrokenCitation]:
+    known_keys = set(Reference.objects.values_list("key", flat=True))
     for model in DOCUMENT_MODELS:
         for document in model.objects.prefetch_related(*inline_prefetches(model)):
-            yield from broken_citations(document)
+            yield from broken_citations(document, known_keys)

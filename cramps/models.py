@@ -3,8 +3,8 @@
 Articles and nutrients share everything a published page needs through the abstract
 ``Document``; each adds only its own structured sections. Markdown is rendered to sanitised
 HTML in ``save()`` (cheap, cached); citation numbers are applied per request from the
-``Citation`` rows, which ``cramps.citing.citations_sync`` writes after a document and its
-inlines are saved.
+``Citation`` rows, which ``cramps.citing.citations_sync`` writes whenever a document or one of
+its inlines is saved (see ``cramps.receivers``).
 """
 
 from django.conf import settings
@@ -18,11 +18,11 @@ from django.utils.text import capfirst, slugify
 from taggit.models import TaggedItem
 
 from references.models import Reference
-from references.validators import validate_citations
 
 from . import signals
 from .markdown import render_inline, render_markdown
 from .tags import Tags
+from .validators import validate_markdown
 
 WORDS_PER_MINUTE = 200
 
@@ -113,13 +113,13 @@ class Document(StoredValues):
     )
     summary = models.TextField(
         blank=True,
-        validators=[validate_citations],
+        validators=[validate_markdown],
         help_text="One or two sentences shown in lists and at the top of the page. Markdown; may cite.",
     )
     summary_html = models.TextField(blank=True, editable=False)
     body = models.TextField(
         blank=True,
-        validators=[validate_citations],
+        validators=[validate_markdown],
         help_text="Markdown. Use ## headings (they build the contents list) and cite as [@key] or [@a; @b, p. 4].",
     )
     body_html = models.TextField(blank=True, editable=False)
@@ -160,14 +160,13 @@ class Document(StoredValues):
     def __str__(self) -> str:
         return self.title
 
+    # Fields ``render()`` derives from the Markdown (compared to find stale ones).
+    rendered_fields: tuple[str, ...] = ("summary_html", "body_html", "toc", "reading_minutes")
+
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = self._unique_slug()
-        self.summary_html = render_inline(self.summary)
-        rendered = render_markdown(self.body)
-        self.body_html = rendered.html
-        self.toc = [{"level": h.level, "anchor": h.anchor, "text": h.text} for h in rendered.headings]
-        self.reading_minutes = max(1, round(rendered.words / WORDS_PER_MINUTE))
+        self.render()
         if self.differs_from_stored(ignore=self.NOT_CONTENT):
             self.updated = timezone.now()
             if kwargs.get("update_fields") is not None:
@@ -178,6 +177,14 @@ class Document(StoredValues):
             kwargs["update_fields"] = self._columns(("updated", "created"))
         super().save(*args, **kwargs)
         self.remember_stored()
+
+    def render(self) -> None:
+        """Derive the cached HTML (and contents list, reading time) from the Markdown."""
+        self.summary_html = render_inline(self.summary)
+        rendered = render_markdown(self.body)
+        self.body_html = rendered.html
+        self.toc = [{"level": h.level, "anchor": h.anchor, "text": h.text} for h in rendered.headings]
+        self.reading_minutes = max(1, round(rendered.words / WORDS_PER_MINUTE))
 
     def touch(self) -> None:
         """Record that the content changed outside this row (an inline row, a tag, a related page)."""
@@ -217,11 +224,13 @@ class OrderedItem(StoredValues):
     """An inline row (key point, FAQ, food, interaction) kept in the order the editor set.
 
     A real change to a row touches its page (see ``Document.touch``); deleting one does too
-    (``cramps.stamps``).
+    (``cramps.stamps``). Each kind renders its Markdown to cached HTML in ``render()``, called
+    by ``save()``.
     """
 
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
     owner_field = ""  # The foreign key to the page this row belongs to.
+    rendered_fields: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -232,11 +241,15 @@ class OrderedItem(StoredValues):
         return getattr(self, self.owner_field)
 
     def save(self, *args, **kwargs) -> None:
+        self.render()
         changed = self.differs_from_stored()
         super().save(*args, **kwargs)
         self.remember_stored()
         if changed:
             self.owner.touch()
+
+    def render(self) -> None:
+        """Derive the cached HTML from the Markdown."""
 
 
 class Article(Document):
@@ -267,38 +280,40 @@ class KeyPoint(OrderedItem):
     owner_field = "article"
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="key_points")
     text = models.CharField(
-        max_length=500, validators=[validate_citations], help_text="One sentence. Markdown; may cite."
+        max_length=500, validators=[validate_markdown], help_text="One sentence. Markdown; may cite."
     )
     text_html = models.TextField(blank=True, editable=False)
 
     class Meta(OrderedItem.Meta):
         pass
 
+    rendered_fields = ("text_html",)
+
     def __str__(self) -> str:
         return self.text
 
-    def save(self, *args, **kwargs) -> None:
+    def render(self) -> None:
         self.text_html = render_inline(self.text)
-        super().save(*args, **kwargs)
 
 
 class FAQ(OrderedItem):
     owner_field = "article"
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="faqs")
     question = models.CharField(max_length=300)
-    answer = models.TextField(validators=[validate_citations], help_text="Markdown; may cite.")
+    answer = models.TextField(validators=[validate_markdown], help_text="Markdown; may cite.")
     answer_html = models.TextField(blank=True, editable=False)
 
     class Meta(OrderedItem.Meta):
         verbose_name = "FAQ entry"
         verbose_name_plural = "FAQ entries"
 
+    rendered_fields = ("answer_html",)
+
     def __str__(self) -> str:
         return self.question
 
-    def save(self, *args, **kwargs) -> None:
+    def render(self) -> None:
         self.answer_html = render_markdown(self.answer).html
-        super().save(*args, **kwargs)
 
 
 class NutrientKind(models.TextChoices):
@@ -333,7 +348,7 @@ class Nutrient(Document):
     )
     evidence_rationale = models.TextField(
         blank=True,
-        validators=[validate_citations],
+        validators=[validate_markdown],
         help_text="One paragraph: why this grade, citing the studies. Markdown.",
     )
     evidence_rationale_html = models.TextField(blank=True, editable=False)
@@ -348,9 +363,11 @@ class Nutrient(Document):
     def get_absolute_url(self) -> str:
         return reverse("nutrient-detail", kwargs={"slug": self.slug})
 
-    def save(self, *args, **kwargs) -> None:
+    rendered_fields = (*Document.rendered_fields, "evidence_rationale_html")
+
+    def render(self) -> None:
+        super().render()
         self.evidence_rationale_html = render_markdown(self.evidence_rationale).html
-        super().save(*args, **kwargs)
 
     @property
     def alias_list(self) -> list[str]:
@@ -369,19 +386,20 @@ class FoodSource(OrderedItem):
     food = models.CharField(max_length=200)
     amount = models.CharField("typical amount", max_length=200, blank=True, help_text="e.g. 80 mg per 30 g")
     notes = models.CharField(
-        max_length=500, blank=True, validators=[validate_citations], help_text="Markdown; may cite."
+        max_length=500, blank=True, validators=[validate_markdown], help_text="Markdown; may cite."
     )
     notes_html = models.TextField(blank=True, editable=False)
 
     class Meta(OrderedItem.Meta):
         pass
 
+    rendered_fields = ("notes_html",)
+
     def __str__(self) -> str:
         return self.food
 
-    def save(self, *args, **kwargs) -> None:
+    def render(self) -> None:
         self.notes_html = render_inline(self.notes)
-        super().save(*args, **kwargs)
 
 
 class Interaction(OrderedItem):
@@ -389,19 +407,20 @@ class Interaction(OrderedItem):
     nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="interactions")
     medication = models.CharField("medication or class", max_length=200)
     effect = models.TextField(
-        validators=[validate_citations], help_text="What happens, citing the source. Markdown."
+        validators=[validate_markdown], help_text="What happens, citing the source. Markdown."
     )
     effect_html = models.TextField(blank=True, editable=False)
 
     class Meta(OrderedItem.Meta):
         pass
 
+    rendered_fields = ("effect_html",)
+
     def __str__(self) -> str:
         return self.medication
 
-    def save(self, *args, **kwargs) -> None:
+    def render(self) -> None:
         self.effect_html = render_inline(self.effect)
-        super().save(*args, **kwargs)
 
 
 class Citation(models.Model):

@@ -2,7 +2,9 @@
 
 from django.db import transaction
 
-from .citing import citations_sync
+from references.models import Reference
+
+from .citing import citations_batch, citations_drift, citations_refresh
 from .models import Article, Document, Nutrient
 
 DOCUMENT_MODELS: tuple[type[Document], ...] = (Article, Nutrient)
@@ -22,13 +24,54 @@ def inline_managers(document: Document) -> list:
 
 @transaction.atomic
 def document_refresh(*, document: Document) -> None:
-    """Re-render every cached HTML field of a document and its inlines, then its citations.
+    """Re-render every cached HTML field of a document and its inlines, and sync its citations.
 
     Needed after rows arrive without ``save()`` (``loaddata``, bulk imports), or when the
     renderer itself changes.
     """
-    for manager in inline_managers(document):
-        for item in manager.all():
-            item.save()
-    document.save()
-    citations_sync(document=document)
+    with citations_batch():
+        for manager in inline_managers(document):
+            for item in manager.all():
+                item.save()
+        document.save()
+
+
+def _rendered_stale(instance) -> bool:
+    """Whether ``instance``'s cached HTML differs from what its Markdown renders to now."""
+    stored = [getattr(instance, name) for name in instance.rendered_fields]
+    instance.render()
+    return [getattr(instance, name) for name in instance.rendered_fields] != stored
+
+
+def document_repair(*, document: Document, known: dict[str, Reference] | None = None) -> bool:
+    """Re-derive what no ``save()`` kept in step for one document: its and its inline rows'
+    cached HTML, and its citation rows. Writes only what is stale; True if anything was.
+
+    ``known`` maps every reference key to its reference, when the caller has them all.
+    """
+    if known is None:
+        known = Reference.objects.in_bulk(field_name="key")
+    stale = [row for manager in inline_managers(document) for row in manager.all() if _rendered_stale(row)]
+    html_stale = _rendered_stale(document)
+    if not (stale or html_stale or citations_drift(document, known)):
+        return False
+    with citations_batch():
+        for row in stale:
+            row.save()
+        if html_stale:
+            document.save()
+        citations_refresh(document=document)
+    return True
+
+
+@transaction.atomic
+def documents_repair() -> list[Document]:
+    """``document_repair`` for every document: after a data migration, a raw load or a renderer
+    change. Returns the documents it repaired."""
+    known = Reference.objects.in_bulk(field_name="key")
+    repaired = []
+    for model in DOCUMENT_MODELS:
+        for document in model.objects.prefetch_related(*inline_prefetches(model), "citations__reference"):
+            if document_repair(document=document, known=known):
+                repaired.append(document)
+    return repaired

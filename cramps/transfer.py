@@ -32,12 +32,12 @@ from references.formats import empty_record, match_keys
 from references.formats.records import RECORD_FIELDS, ParseError, describe_identity, read_text
 from references.models import Reference
 from references.resources import ReferenceIndex
-from references.validators import validate_citations
 
 from . import workflow
-from .citing import citations_sync
+from .citing import citations_batch, citations_sync
 from .models import Article, Document, Nutrient, permission_name
 from .services import INLINES as DOCUMENT_INLINES
+from .validators import markdown_problems, validate_markdown
 
 FORMAT = "cramps-content"
 VERSION = 1
@@ -232,21 +232,23 @@ def _import(content: dict, user) -> ContentImportSummary:
         if planned.item.action != "unchanged":
             planned.instance.save()
     nutrient_pks = {}
-    changed = [planned for planned in documents if planned.item.action != "unchanged"]
-    for planned in documents:
-        if planned.item.action != "unchanged":
-            # Content first, keeping the page's current state; the workflow then takes its steps.
-            data = planned.data | planned.workflow_before
-            document_write(document=planned.instance, data=data, nutrient_pks=nutrient_pks)
-        if isinstance(planned.instance, Nutrient):
-            nutrient_pks[planned.instance.slug] = planned.instance.pk
-    for planned in changed:
-        citations_sync(document=planned.instance)
-        workflow.document_transition(
-            document=planned.instance,
-            user=user,
-            **{name: stored_value(name, planned.data[name]) for name in WORKFLOW_FIELDS},
-        )
+    # Rows re-sync once per page at the end, not once per saved inline row.
+    with citations_batch():
+        changed = [planned for planned in documents if planned.item.action != "unchanged"]
+        for planned in documents:
+            if planned.item.action != "unchanged":
+                # Content first, keeping the page's current state; the workflow then takes its steps.
+                data = planned.data | planned.workflow_before
+                document_write(document=planned.instance, data=data, nutrient_pks=nutrient_pks)
+            if isinstance(planned.instance, Nutrient):
+                nutrient_pks[planned.instance.slug] = planned.instance.pk
+        for planned in changed:
+            citations_sync(document=planned.instance)
+            workflow.document_transition(
+                document=planned.instance,
+                user=user,
+                **{name: stored_value(name, planned.data[name]) for name in WORKFLOW_FIELDS},
+            )
     return ContentImportSummary([planned.item for planned in [*references, *documents]])
 
 
@@ -543,7 +545,7 @@ class _Planner:
 
     def _validate(self, instance: models.Model, *, exclude: tuple[str, ...]) -> dict[str, list[str]]:
         """``full_clean`` problems, with citations checked against this site and the file's references."""
-        markdown = [f for f in instance._meta.fields if validate_citations in f.validators]
+        markdown = [f for f in instance._meta.fields if validate_markdown in f.validators]
         errors: dict[str, list[str]] = {}
         try:
             instance.full_clean(exclude=[*exclude, *(f.name for f in markdown)])
@@ -553,11 +555,12 @@ class _Planner:
             value = getattr(instance, markdown_field.name)
             messages = [] if value or markdown_field.blank else ["This field cannot be blank."]
             for validator in markdown_field.validators:
-                if validator is not validate_citations:
+                if validator is not validate_markdown:
                     try:
                         validator(value)
                     except ValidationError as error:
                         messages.extend(error.messages)
+            messages.extend(markdown_problems(value))
             unknown = [key for key in cited_keys([value]) if key not in self.known_keys]
             if unknown:
                 listed = ", ".join(f"@{key}" for key in unknown)

@@ -15,7 +15,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from references.bibliography import formatted_entries
-from references.models import Reference
+from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 
 from .citing import citation_context
 from .models import Article, Nutrient
@@ -164,7 +164,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 class ReferenceList(ListView):
-    """All references, searchable by author, title and year (``?q=``)."""
+    """All references, searchable by author, title, year, PMID or DOI (``?q=``)."""
 
     model = Reference
     paginate_by = 50
@@ -178,7 +178,12 @@ class ReferenceList(ListView):
         page = context["page_obj"].object_list
         entries = formatted_entries(page)
         context["rows"] = [(reference, entries[reference.pk]) for reference in page]
-        context["query"] = self.request.GET.get("q", "")
+        context["query"] = query = self.request.GET.get("q", "")
+        if len(query.split()) > SEARCH_MAX_TERMS:
+            searched = " ".join(search_terms(query))
+            context["search_note"] = (
+                f"Only the first {SEARCH_MAX_TERMS} words were searched for: “{searched}”."
+            )
         return context
 
 

@@ -159,8 +159,8 @@ def document_transition(
     if not steps:
         return []
     if any(step.action in PUBLISHING for step in steps) and (problems := broken_citations(document)):
-        listed = "; ".join(f"{problem.where}: @{problem.key}" for problem in problems)
-        raise TransitionRefused(f"unknown citation keys ({listed}); correct them before publishing.")
+        listed = "; ".join(f"{problem.where}: {problem.message}" for problem in problems)
+        raise TransitionRefused(f"broken citations ({listed}); correct them before publishing.")
     was_public = document.is_public
     for name, value in target.items():
         if value is not KEEP:

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -86,6 +87,30 @@ class LookupForm(forms.Form):
     )
 
 
+class IdentifierFilter(admin.SimpleListFilter):
+    """Which references a reader can open: by PMID, PMCID or DOI, only by URL, or not at all."""
+
+    title = "identifier"
+    parameter_name = "identifier"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("present", "Has a PMID, PMCID or DOI"),
+            ("missing", "Missing identifier"),
+            ("unreachable", "Missing identifier and URL"),
+        ]
+
+    def queryset(self, request, queryset):
+        missing = Q(pmid="", pmcid="", doi="")
+        if self.value() == "present":
+            return queryset.exclude(missing)
+        if self.value() == "missing":
+            return queryset.filter(missing)
+        if self.value() == "unreachable":
+            return queryset.filter(missing).exclude(url__istartswith="http")
+        return queryset
+
+
 @admin.register(Reference)
 class ReferenceAdmin(ImportExportModelAdmin):
     form = ReferenceForm
@@ -98,8 +123,8 @@ class ReferenceAdmin(ImportExportModelAdmin):
         "pmid",
         "doi",
     ]
-    list_filter = ["type", "issued_year"]
-    search_fields = ["key", "title", "authors_text", "container_title", "doi", "pmid"]
+    list_filter = [IdentifierFilter, "type", "issued_year"]
+    search_fields = ["key", "title", "authors_text", "container_title", "doi", "pmid", "pmcid"]
     readonly_fields = ["created", "updated"]
     fieldsets = [
         (None, {"fields": ["key", "type", "authors", "title", "container_title", "container_title_short"]}),

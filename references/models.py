@@ -1,5 +1,9 @@
 """The bibliographic record every citation in Cramps points at."""
 
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -8,6 +12,13 @@ from django.urls import reverse
 from . import identifiers
 from .formats.csljson import item_from_record
 from .formats.records import RECORD_FIELDS
+from .signals import reference_key_changing
+
+# Reference search reads at most this many words of at most this many characters: a pasted
+# page of text is a bounded query, not one LIKE per word.
+SEARCH_MAX_TERMS = 8
+SEARCH_MAX_TERM_LENGTH = 80
+_IDENTIFIER_LABEL = re.compile(r"\b(pmid|pmcid|doi)\s*:\s*", re.IGNORECASE)
 
 
 class ReferenceType(models.TextChoices):
@@ -25,24 +36,50 @@ class ReferenceType(models.TextChoices):
     OTHER = "document", "Other document"
 
 
+def search_terms(query: str) -> list[str]:
+    """The words a search reads: ``PMID: 123`` as one, the first ``SEARCH_MAX_TERMS``, each capped."""
+    words = _IDENTIFIER_LABEL.sub(lambda match: match[1] + ":", query or "").split()
+    return [word[:SEARCH_MAX_TERM_LENGTH] for word in words[:SEARCH_MAX_TERMS]]
+
+
+def _term_condition(word: str) -> Q:
+    """One search word: in the key, title, journal or authors; a year; or a PMID, PMCID or DOI."""
+    condition = (
+        Q(key__icontains=word)
+        | Q(title__icontains=word)
+        | Q(container_title__icontains=word)
+        | Q(authors_text__icontains=word)
+    )
+    if word.isdigit() and len(word) == 4:
+        condition |= Q(issued_year=int(word))
+    if identifiers.is_valid_pmid(pmid := identifiers.normalize_pmid(word)):
+        condition |= Q(pmid=pmid)
+    if identifiers.is_valid_pmcid(pmcid := identifiers.normalize_pmcid(word)) and not word.isdigit():
+        condition |= Q(pmcid=pmcid)
+    if doi := identifiers.valid_doi(word):
+        condition |= Q(doi__iexact=doi)
+    return condition
+
+
 class ReferenceQuerySet(models.QuerySet):
     def search(self, query: str) -> "ReferenceQuerySet":
-        """References whose key, title, container, authors or year mention ``query``."""
-        query = (query or "").strip()
-        if not query:
+        """References matching every word of ``query`` (see ``search_terms`` and ``_term_condition``)."""
+        terms = search_terms(query)
+        if not terms:
             return self
         condition = Q()
-        for word in query.split():
-            word_match = (
-                Q(key__icontains=word)
-                | Q(title__icontains=word)
-                | Q(container_title__icontains=word)
-                | Q(authors_text__icontains=word)
-            )
-            if word.isdigit() and len(word) == 4:
-                word_match |= Q(issued_year=int(word))
-            condition &= word_match
+        for word in terms:
+            condition &= _term_condition(word)
         return self.filter(condition)
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """A way to open a source: ``label`` names the service, ``text`` is what a link shows."""
+
+    label: str
+    text: str
+    url: str
 
 
 class Reference(models.Model):
@@ -136,19 +173,20 @@ class Reference(models.Model):
             errors["pmid"] = f"“{self.pmid}” is not a PMID: it should be digits only."
         if self.pmcid and not identifiers.is_valid_pmcid(self.pmcid):
             errors["pmcid"] = f"“{self.pmcid}” is not a PMCID: it should look like PMC1234567."
-        if (
-            self.pk
-            and self.citations.exists()
-            and Reference.objects.filter(pk=self.pk).exclude(key=self.key).exists()
-        ):
-            citing = "; ".join(sorted({str(citation.document) for citation in self.citations.all()}))
-            errors["key"] = f"This key is cited by: {citing}. Change the key in their text first."
+        if self.pk and (old_key := self.stored_key()) not in (None, self.key):
+            for _receiver, refusal in reference_key_changing.send(Reference, reference=self, old_key=old_key):
+                if refusal:
+                    errors["key"] = refusal
         if errors:
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs) -> None:
         self.authors_text = "; ".join(_name_text(name) for name in self.authors or [])
         super().save(*args, **kwargs)
+
+    def stored_key(self) -> str | None:
+        """The key as the database holds it (None for a reference not saved yet)."""
+        return Reference.objects.filter(pk=self.pk).values_list("key", flat=True).first()
 
     @property
     def first_author_family(self) -> str:
@@ -173,6 +211,45 @@ class Reference(models.Model):
     def web_url(self) -> str:
         """``url`` if it is a web address; never a ``javascript:`` or other scheme a link could run."""
         return self.url if self.url.lower().startswith(("https://", "http://")) else ""
+
+    @property
+    def identifier_links(self) -> list[SourceLink]:
+        """PubMed, PubMed Central and DOI links: what readers open a source with, and the only
+        place these identifiers are printed (formatted entries leave them out)."""
+        links = []
+        if self.pmid:
+            links.append(SourceLink("PubMed", f"PMID {self.pmid}", self.pubmed_url))
+        if self.pmcid:
+            links.append(SourceLink("PubMed Central", self.pmcid, self.pmc_url))
+        if self.doi:
+            links.append(SourceLink("DOI", f"doi:{self.doi}", self.doi_url))
+        return links
+
+    @property
+    def source_url(self) -> str:
+        """Where one tap opens the source: PubMed, PMC or DOI, else its web address, else ""."""
+        links = self.identifier_links
+        return links[0].url if links else self.web_url
+
+    @property
+    def search_url(self) -> str:
+        """A PubMed search for the title: the way on for a source with no identifier and no URL."""
+        return "https://pubmed.ncbi.nlm.nih.gov/?" + urlencode({"term": f"{self.title} [Title]"})
+
+    @property
+    def short_label(self) -> str:
+        """ "Rude 1998", "Rude and Shils 1998", "Rude et al. 1998": how a citation is read out."""
+        families = [name.get("family") or name.get("literal") or "" for name in self.authors or []]
+        families = [family for family in families if family]
+        if not families:
+            who = " ".join(self.title.split()[:6])
+        elif len(families) == 1:
+            who = families[0]
+        elif len(families) == 2:
+            who = f"{families[0]} and {families[1]}"
+        else:
+            who = f"{families[0]} et al."
+        return f"{who} {self.issued_year}" if self.issued_year else who
 
     @property
     def record(self) -> dict:

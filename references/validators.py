@@ -1,27 +1,31 @@
-"""Model-field validator: every citation key in a Markdown text must name a Reference."""
+"""Citation keys in a Markdown text must name a Reference."""
 
 from django.core.exceptions import ValidationError
 
-from .citations import extract_citations
+from .citations import cited_keys
 
 
 def unknown_keys(text: str) -> list[str]:
     """Keys cited in ``text`` that match no Reference, in order of first appearance."""
     from .models import Reference
 
-    cited = list(dict.fromkeys(item.key for group in extract_citations(text or "") for item in group))
+    cited = cited_keys([text or ""])
     if not cited:
         return []
     known = set(Reference.objects.filter(key__in=cited).values_list("key", flat=True))
     return [key for key in cited if key not in known]
 
 
+def unknown_keys_message(keys: list[str]) -> str:
+    listed = ", ".join(f"@{key}" for key in keys)
+    return (
+        f"Unknown citation key{'s' if len(keys) > 1 else ''} in this text: {listed}. "
+        "Add the reference first, or correct the key (write \\@ for an @ sign that is not a citation)."
+    )
+
+
 def validate_citations(text: str) -> None:
-    missing = unknown_keys(text)
-    if missing:
-        listed = ", ".join(f"@{key}" for key in missing)
-        raise ValidationError(
-            "Unknown citation key%(s)s in this text: %(keys)s. Add the reference first, or correct the key.",
-            code="unknown_citation",
-            params={"s": "s" if len(missing) > 1 else "", "keys": listed},
-        )
+    """Unknown keys only. Content fields use ``cramps.validators.validate_markdown``, which also
+    checks the syntax and the sanitiser; this stays for the migrations that name it."""
+    if missing := unknown_keys(text):
+        raise ValidationError(unknown_keys_message(missing), code="unknown_citation")

@@ -81,7 +81,7 @@ def merged_citations(parts: Sequence[Document]) -> CitationContext:
     references = {citation.reference.key: citation.reference for citation in citations}
     html = formatted_entries(references.values())
     entries = [Entry(number, references[key], html[references[key].pk]) for key, number in numbering.items()]
-    return CitationContext(numbering=numbering, entries=entries, anchored=set())
+    return CitationContext(numbering=numbering, entries=entries)
 
 
 def _title(parts: Sequence[Document]) -> str:

@@ -2,8 +2,8 @@
 
 from itertools import count
 
+from cramps.citing import citations_batch
 from cramps.models import FAQ, Article, FoodSource, Interaction, KeyPoint, Nutrient, Status
-from cramps.services import document_refresh
 from references.models import Reference
 
 _serial = count(1)
@@ -31,16 +31,16 @@ def make_article(*, key_points=(), faqs=(), tags=(), nutrients=(), **overrides) 
     fields = {"title": f"Article {n}", "summary": "A short summary.", "body": "## Section\n\nText.",
               "status": Status.PUBLISHED}  # fmt: skip
     fields.update(overrides)
-    article = Article.objects.create(**fields)
-    for position, text in enumerate(key_points):
-        KeyPoint.objects.create(article=article, position=position, text=text)
-    for position, (question, answer) in enumerate(faqs):
-        FAQ.objects.create(article=article, position=position, question=question, answer=answer)
+    with citations_batch():
+        article = Article.objects.create(**fields)
+        for position, text in enumerate(key_points):
+            KeyPoint.objects.create(article=article, position=position, text=text)
+        for position, (question, answer) in enumerate(faqs):
+            FAQ.objects.create(article=article, position=position, question=question, answer=answer)
     if tags:
         article.tags.add(*tags)
     if nutrients:
         article.related_nutrients.add(*nutrients)
-    document_refresh(document=article)
     return article
 
 
@@ -49,14 +49,18 @@ def make_nutrient(*, foods=(), interactions=(), tags=(), **overrides) -> Nutrien
     fields = {"title": f"Nutrient {n}", "summary": "A mineral.", "body": "## What it is\n\nText.",
               "status": Status.PUBLISHED}  # fmt: skip
     fields.update(overrides)
-    nutrient = Nutrient.objects.create(**fields)
-    for position, (food, amount, notes) in enumerate(foods):
-        FoodSource.objects.create(nutrient=nutrient, position=position, food=food, amount=amount, notes=notes)
-    for position, (medication, effect) in enumerate(interactions):
-        Interaction.objects.create(nutrient=nutrient, position=position, medication=medication, effect=effect)
+    with citations_batch():
+        nutrient = Nutrient.objects.create(**fields)
+        for position, (food, amount, notes) in enumerate(foods):
+            FoodSource.objects.create(
+                nutrient=nutrient, position=position, food=food, amount=amount, notes=notes
+            )
+        for position, (medication, effect) in enumerate(interactions):
+            Interaction.objects.create(
+                nutrient=nutrient, position=position, medication=medication, effect=effect
+            )
     if tags:
         nutrient.tags.add(*tags)
-    document_refresh(document=nutrient)
     return nutrient
 
 

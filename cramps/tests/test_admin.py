@@ -223,3 +223,20 @@ def test_related_nutrients_autocomplete_finds_nutrients(admin_client):
                                                          "field_name": "related_nutrients", "term": "Mg"})  # fmt: skip
 
     assert [result["text"] for result in response.json()["results"]] == ["Magnesium"]
+
+
+def test_reference_changelist_filters_missing_identifiers_and_uncited(admin_client):
+    make_reference(key="withpmid", pmid="123")
+    make_reference(key="withurl", url="https://example.org/a")
+    make_reference(key="bare")
+    make_article(body="[@withpmid] [@bare]")
+
+    def listed(query: str) -> set[str]:
+        page = admin_client.get(f"/admin/references/reference/?{query}").content.decode()
+        return {key for key in ("withpmid", "withurl", "bare") if f">{key}</a>" in page}
+
+    assert listed("identifier=missing") == {"withurl", "bare"}
+    assert listed("identifier=unreachable") == {"bare"}
+    assert listed("identifier=present") == {"withpmid"}
+    assert listed("cited=no") == {"withurl"}
+    assert listed("cited=yes") == {"withpmid", "bare"}

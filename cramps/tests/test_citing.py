@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 def sup_texts(page: str) -> list[str]:
     """The visible text of every citation superscript, e.g. ['1–3,5', '2, p. 750']."""
-    return [re.sub(r"<[^>]+>", "", match) for match in re.findall(r'<sup class="citation">(.*?)</sup>', page)]
+    return [
+        re.sub(r"<[^>]+>", "", match) for match in re.findall(r'<sup class="citation[^"]*">(.*?)</sup>', page)
+    ]
 
 
 @pytest.fixture
@@ -42,16 +44,24 @@ def test_numbers_follow_first_appearance_across_the_whole_article(client, refs):
         ("1", "gamma"), ("2", "alpha"), ("3", "beta"), ("4", "eps"), ("5", "delta")]  # fmt: skip
 
 
-def test_citation_links_go_to_the_list_and_back(client, refs):
+def test_citation_links_go_to_the_list_and_back_to_each_occurrence(client, refs):
     article = make_article(body="One [@alpha]. Two [@alpha; @beta].")
+    alpha = refs["alpha"]
 
     page = client.get(article.get_absolute_url()).content.decode()
 
-    assert page.count('id="cite-1"') == 1 and page.count('id="cite-2"') == 1
-    assert '<a href="#ref-1" id="cite-1">1</a>' in page
+    assert re.findall(r'id="(cite-[\d-]+)"', page) == ["cite-1", "cite-1-2", "cite-2"]
+    assert (
+        f'<a class="cite-ref" href="#ref-1" id="cite-1" aria-label="Reference 1: {alpha.short_label}">1</a>'
+        in page
+    )
     assert 'href="#cite-2" class="backlink"' in page
-    assert 'href="https://pubmed.ncbi.nlm.nih.gov/1000/"' in page
+    assert (
+        '<a href="https://pubmed.ncbi.nlm.nih.gov/1000/" class="ref-link" aria-label="PubMed: PMID 1000">'
+        in page
+    )
     assert 'href="https://doi.org/10.1000/alpha"' in page
+    assert 'href="/references/alpha/" class="ref-link ref-page"' in page
 
 
 def test_nutrient_numbering_covers_evidence_body_and_tables(client, refs):
@@ -92,16 +102,21 @@ def test_reference_page_lists_published_documents_citing_it(client, refs):
     assert client.get("/references/nonexistent/").status_code == 404
 
 
+def listed_keys(page: str) -> set[str]:
+    return set(re.findall(r'href="/references/([\w-]+)/" class="ref-link ref-page"', page))
+
+
 @pytest.mark.parametrize(
-    ("query", "expected"), [("Zedauthor", {"gamma"}), ("delta", {"delta"}), ("Title of", None)]
-)
+    ("query", "expected"),
+    [("Zedauthor", {"gamma"}), ("delta", {"delta"}), ("Title of", None), ("1003", {"delta"}),
+     ("PMID: 1001", {"beta"}), ("https://doi.org/10.1000/EPS", {"eps"}), ("doi:10.1000/alpha", {"alpha"})],
+)  # fmt: skip
 def test_reference_list_is_searchable(client, refs, query, expected):
     Reference.objects.filter(key="gamma").update(authors_text="Zed Zedauthor")
 
     page = client.get("/references/", {"q": query}).content.decode()
 
-    shown = set(re.findall(r'class="ref-key">@(\w+)<', page))
-    assert shown == (expected or set(refs))
+    assert listed_keys(page) == (expected or set(refs))
 
 
 def test_reference_list_searches_by_year(client):
@@ -110,7 +125,7 @@ def test_reference_list_searches_by_year(client):
 
     page = client.get("/references/", {"q": "1987"}).content.decode()
 
-    assert "@old" in page and "@new" not in page
+    assert listed_keys(page) == {"old"}
 
 
 def test_deleting_a_cited_reference_is_refused_naming_the_citing_pages(admin_client, refs):
@@ -156,7 +171,7 @@ def test_publish_action_refuses_pages_with_broken_citations(admin_client, refs):
                                  follow=True)  # fmt: skip
 
     page = response.content.decode()
-    assert "Not published “Bad”: unknown citation keys (body: @vanished2001)" in page
+    assert "Not published “Bad”: broken citations (body: unknown key @vanished2001)" in page
     assert Article.objects.get(pk=good.pk).status == Status.PUBLISHED
     assert Article.objects.get(pk=bad.pk).status == Status.DRAFT
 
@@ -197,3 +212,45 @@ def test_check_citations_reports_every_kind_of_problem(refs):
     assert "@alpha: same title, first author and year as @alphacopy" in output, output
     assert "@beta: malformed PMID “12ab”" in output
     assert "@gamma: malformed DOI “nonsense”" in output
+
+
+def test_a_thousand_word_search_is_an_answer_not_an_error(client, refs):
+    query = " ".join(["Title"] * 1000)
+
+    response = client.get("/references/", {"q": query})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Only the first 8 words were searched for" in page
+    assert listed_keys(page) == set(refs)
+
+
+def test_the_handout_shows_citations_as_the_page_does(client, refs):
+    from cramps.handouts.document import handout_html
+
+    article = make_article(
+        summary="See [@gamma].",
+        body="Prefixes [see @alpha, pp. 33-35; also @beta, chap. 1] and adjacent [@delta][@alpha].",
+    )
+
+    page = client.get(article.get_absolute_url()).content.decode()
+    handout = handout_html(parts=[article], paper="a4", site_url="https://example.org/")
+
+    expected = ["[1]", "[see 2, pp. 33\u201335; also 3, chap. 1]", "[4]", "[2]"]
+    assert sup_texts(page) == expected
+    assert sup_texts(handout) == expected
+    assert "@" not in re.sub(r"<[^>]+>", "", handout.split("<body", 1)[1]).replace("@page", "")
+    listed = re.findall(r'<li id="ref-(\d+)" value="\d+">', handout)
+    assert listed == ["1", "2", "3", "4"]
+
+
+def test_each_identifier_is_printed_once_on_the_page(client):
+    make_reference(key="hallegraeff2012", title="Stretching before sleep", pmid="22341378",
+                   doi="10.1016/s1836-9553(12)70068-7", pmcid="PMC3290002")  # fmt: skip
+    article = make_article(body="Stretching helps [@hallegraeff2012].")
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert text.count("22341378") == 1 and "PubMed PMID" not in text
+    assert text.count("PMC3290002") == 1 and text.count("10.1016/s1836-9553(12)70068-7") == 1

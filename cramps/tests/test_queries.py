@@ -74,6 +74,7 @@ def test_listing_pages_cost_the_same_with_few_or_many_items(client, url):
 def test_tag_and_reference_pages_are_constant(client):
     make_reference(key="shared")
     make_article(title="First", body="[@shared]", tags=["dialysis"])
+    make_nutrient(title="Nutrient", body="[@shared]", tags=["dialysis"])
     first_tag, first_ref = (
         count_queries(client, "/tags/dialysis/"),
         count_queries(client, "/references/shared/"),

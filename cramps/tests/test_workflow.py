@@ -137,7 +137,7 @@ def test_publishing_refuses_unknown_citation_keys(users):
     Article.objects.filter(pk=page.pk).update(body="Claim [@nobody2000].")
     page.refresh_from_db()
 
-    with pytest.raises(TransitionRefused, match=r"unknown citation keys \(body: @nobody2000\)"):
+    with pytest.raises(TransitionRefused, match=r"broken citations \(body: unknown key @nobody2000\)"):
         document_transition(document=page, user=users["publisher"], status=Status.PUBLISHED)
     assert Article.objects.get(pk=page.pk).status == Status.DRAFT
 

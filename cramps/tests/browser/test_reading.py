@@ -1,4 +1,4 @@
-"""A reader's view in a real browser: phone layout, citation links, no script errors."""
+"""A reader's view in a real browser: phone layout, no script errors (citations: test_citations.py)."""
 
 from io import StringIO
 
@@ -33,14 +33,3 @@ def test_pages_fit_a_phone_screen(page, demo_site, path):
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
     assert errors == []
-
-
-def test_a_citation_number_leads_to_its_reference_and_back(page, demo_site):
-    page.goto(demo_site + "/nutrients/magnesium/")
-
-    page.locator("sup.citation a").first.click()
-    assert page.url.endswith("#ref-1")
-    assert page.locator("#ref-1").is_visible()
-
-    page.locator("#ref-1 a.backlink").click()
-    assert page.url.endswith("#cite-1")

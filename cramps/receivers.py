@@ -1,0 +1,153 @@
+"""Keeping derived data in step with the text, whatever path saved it.
+
+Connected by ``CrampsConfig.ready()``:
+
+- saving a document, or saving or deleting one of its inline rows, re-syncs the document's
+  citation rows (``citing.citations_refresh``: now, or once per block in ``citations_batch``);
+  this covers the admin, the services, the shell and any other code that calls ``save()`` or
+  ``delete()``, including ``QuerySet.delete()`` of inline rows;
+- a raw save (``loaddata``, a django-reversion restore), which may not touch other rows while
+  it runs, repairs the document's HTML and rows once its transaction commits;
+- a new reference gives rows to the pages that already cite its key;
+- a reference whose key pages cite cannot be renamed (the admin form says so via
+  ``references.signals.reference_key_changing``; other code gets ``ProtectedError``);
+- after ``migrate``, pages whose cached HTML or citation rows a data migration (or a renderer
+  change) left stale are refreshed (``services.documents_repair``).
+
+``QuerySet.update()`` and ``bulk_create()`` bypass all of these; whatever they leave stale,
+``check_citations`` reports and ``check_citations --fix`` repairs.
+"""
+
+import threading
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.models import ProtectedError, Q
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete, pre_save
+
+from references.models import Reference
+from references.signals import reference_key_changing
+
+from .citing import citations_batch, citations_refresh, cited_key_refusal
+from .services import DOCUMENT_MODELS, INLINES, document_repair, documents_repair
+from .validators import validate_markdown
+
+# Documents being deleted in this thread: their inline rows' deletion must not re-sync them.
+_deleting = threading.local()
+
+
+def _documents_being_deleted() -> set:
+    if not hasattr(_deleting, "keys"):
+        _deleting.keys = set()
+    return _deleting.keys
+
+
+def _document_saved(sender, instance, raw: bool = False, **kwargs) -> None:
+    if raw:
+        _repair_on_commit(sender, instance.pk)
+    else:
+        citations_refresh(document=instance)
+
+
+def _repair_on_commit(model, pk: int) -> None:
+    def repair() -> None:
+        document = model.objects.filter(pk=pk).first()
+        if document is not None:
+            document_repair(document=document)
+
+    transaction.on_commit(repair)
+
+
+def _document_deleting(sender, instance, **kwargs) -> None:
+    _documents_being_deleted().add((sender, instance.pk))
+
+
+def _document_deleted(sender, instance, **kwargs) -> None:
+    _documents_being_deleted().discard((sender, instance.pk))
+
+
+def _inline_changed(parent_model, parent_field: str):
+    def receiver(sender, instance, raw: bool = False, **kwargs) -> None:
+        if raw:
+            _repair_on_commit(parent_model, getattr(instance, f"{parent_field}_id"))
+            return
+        parent = getattr(instance, parent_field, None)
+        if parent is not None and (type(parent), parent.pk) not in _documents_being_deleted():
+            citations_refresh(document=parent)
+
+    return receiver
+
+
+def _reference_renaming(sender, instance: Reference, raw: bool = False, **kwargs) -> None:
+    if raw or instance.pk is None:
+        return
+    old_key = instance.stored_key()
+    instance._cramps_new_key = old_key != instance.key
+    if old_key not in (None, instance.key) and (refusal := cited_key_refusal(instance)):
+        raise ProtectedError(refusal, set(instance.citations.all()))
+
+
+def _refuse_cited_rename(sender, reference: Reference, old_key: str, **kwargs) -> str | None:
+    return cited_key_refusal(reference)
+
+
+def _reference_saved(sender, instance: Reference, created: bool, raw: bool = False, **kwargs) -> None:
+    """Pages that cite a key before its reference exists get their rows once it does."""
+    if raw or not (created or getattr(instance, "_cramps_new_key", False)):
+        return
+    with citations_batch():
+        for model in DOCUMENT_MODELS:
+            pks = set(model.objects.filter(_mentions(model, instance.key)).values_list("pk", flat=True))
+            for relation in INLINES[model]:
+                inline = getattr(model, relation)
+                rows = inline.rel.related_model.objects.filter(
+                    _mentions(inline.rel.related_model, instance.key)
+                )
+                pks.update(rows.values_list(inline.field.attname, flat=True))
+            for document in model.objects.filter(pk__in=pks):
+                citations_refresh(document=document)
+
+
+def _mentions(model, key: str) -> Q:
+    """Rows whose Markdown holds ``key`` somewhere (a cheap superset of those citing it)."""
+    condition = Q()
+    for name in _markdown_fields(model):
+        condition |= Q(**{f"{name}__contains": key})
+    return condition
+
+
+def _markdown_fields(model) -> list[str]:
+    return [field.name for field in model._meta.fields if validate_markdown in field.validators]
+
+
+def _repair_after_migrate(sender, plan=None, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """Only after a full forward ``migrate``: the models then match the database."""
+    if plan is None or any(backwards for _, backwards in plan):
+        return
+    executor = MigrationExecutor(connections[using])
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        return
+    documents_repair()
+
+
+def connect(app_config) -> None:
+    for model in DOCUMENT_MODELS:
+        post_save.connect(_document_saved, sender=model, dispatch_uid=f"citations-{model.__name__}-saved")
+        pre_delete.connect(
+            _document_deleting, sender=model, dispatch_uid=f"citations-{model.__name__}-deleting"
+        )
+        post_delete.connect(
+            _document_deleted, sender=model, dispatch_uid=f"citations-{model.__name__}-deleted"
+        )
+        for name in INLINES[model]:
+            relation = getattr(model, name)
+            inline, parent_field = relation.rel.related_model, relation.field.name
+            receiver = _inline_changed(model, parent_field)
+            post_save.connect(receiver, sender=inline, weak=False, dispatch_uid=f"citations-{name}-saved")
+            post_delete.connect(receiver, sender=inline, weak=False, dispatch_uid=f"citations-{name}-deleted")
+    pre_save.connect(_reference_renaming, sender=Reference, dispatch_uid="citations-reference-renaming")
+    post_save.connect(_reference_saved, sender=Reference, dispatch_uid="citations-reference-saved")
+    reference_key_changing.connect(_refuse_cited_rename, dispatch_uid="citations-refuse-cited-rename")
+    post_migrate.connect(
+        _repair_after_migrate, sender=app_config, dispatch_uid="documents-repair-after-migrate"
+    )

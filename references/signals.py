@@ -1,0 +1,8 @@
+"""Signals ``references`` sends so that apps built on it can take part without being imported."""
+
+from django.dispatch import Signal
+
+# Sent by ``Reference.clean()`` when a saved reference's key is about to change, with
+# ``reference`` and ``old_key``. A receiver returns why the change must be refused, or None;
+# the content app refuses keys its pages cite.
+reference_key_changing = Signal()
