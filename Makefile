@@ -34,6 +34,7 @@ lint: install
 
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/imports.py
 
 check: install
 	$(PY) manage.py check_citations

@@ -12,6 +12,9 @@ DOI_PATTERN = re.compile(r"^10\.\d{4,9}/[^\s\x00-\x1f\x7f]+$")
 # onlinelibrary.wiley.com/doi/…; "doi:" and "DOI " prefixes too.
 _DOI_PREFIXES = re.compile(r"^(?:https?://[^/\s]+/(?:[^\s]*?/)??(?=10\.)|doi:\s*|doi\s+)", re.IGNORECASE)
 PMID_PATTERN = re.compile(r"^[1-9]\d{0,8}$")
+_PMID_PREFIX = re.compile(r"^(?:pmid:?\s*)", re.IGNORECASE)
+_PMID_SUFFIX = re.compile(r"\s*\[pmid\]$", re.IGNORECASE)
+_NOT_A_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 PMCID_PATTERN = re.compile(r"^PMC\d+$")
 
 
@@ -22,6 +25,8 @@ def normalize_doi(value: str) -> str:
     gives the DOI in its path, unquoted.
     """
     value = (value or "").strip()
+    if not value or value[:3] == "10.":
+        return value.lower()
     stripped = _DOI_PREFIXES.sub("", value, count=1).strip()
     if stripped != value and value.lower().startswith(("http://", "https://")):
         stripped = urllib.parse.unquote(stripped)
@@ -43,8 +48,9 @@ def valid_doi(value: str) -> str:
 
 def normalize_pmid(value: str | int | None) -> str:
     text = str(value or "").strip()
-    text = re.sub(r"^(?:pmid:?\s*)", "", text, flags=re.IGNORECASE)
-    return re.sub(r"\s*\[pmid\]$", "", text, flags=re.IGNORECASE)
+    if not text or text.isdigit():
+        return text
+    return _PMID_SUFFIX.sub("", _PMID_PREFIX.sub("", text))
 
 
 def is_valid_pmid(value: str) -> bool:
@@ -77,4 +83,4 @@ def find_pmcid(text: str) -> str:
 
 def normalize_title(value: str) -> str:
     """Title reduced to lower-case letters and digits, for duplicate matching."""
-    return re.sub(r"[\W_]+", "", (value or "").casefold())
+    return _NOT_A_LETTER_OR_DIGIT.sub("", (value or "").casefold())

@@ -31,11 +31,16 @@ from django.utils import timezone
 from . import identifiers
 from .formats import FieldWarning, ParsedRecords
 from .matching import find_matches, key_base, make_key
-from .models import Reference
+from .models import Reference, identifier_errors
 from .record import RECORD_FIELDS, record_label
 
 NEW, UPDATE, UNCHANGED, DUPLICATE, SKIPPED = "new", "update", "unchanged", "duplicate", "skipped"
 BATCH_SIZE = 500
+# The model fields whose rules a record is checked by (the key is made fit by build_record, and
+# names are checked by the readers).
+_CHECKED_FIELDS = [
+    Reference._meta.get_field(name) for name in RECORD_FIELDS if name not in ("key", "authors", "editors")
+]
 # Called with (stage, records done, records in all) while a long import runs.
 Progress = Callable[[str, int, int], None]
 _IDENTIFIER_FIELDS = {
@@ -109,8 +114,9 @@ class _Checked:
 
 
 def check_records(parsed: ParsedRecords, progress: Progress | None = None) -> list[_Checked]:
-    """Each record with the values its ``Reference`` could not store left out (model field rules:
-    lengths, URL, type, year range), and the warnings saying so. No queries."""
+    """Each record with the values its ``Reference`` could not store left out, by the model's own
+    rules (``Field.clean``: lengths, URL, type, year range; ``identifier_errors``), and the
+    warnings saying so. No queries."""
     checked = []
     for number, record in enumerate(parsed, 1):
         label = record_label(record)
@@ -119,14 +125,18 @@ def check_records(parsed: ParsedRecords, progress: Progress | None = None) -> li
             for problem in getattr(record, "problems", ())
         ]
         record = {name: record.get(name) for name in RECORD_FIELDS}
+        errors = {name: [message] for name, message in identifier_errors(record).items()}
+        for model_field in _CHECKED_FIELDS:
+            value = record[model_field.name]
+            if value in model_field.empty_values:
+                if not model_field.blank:
+                    errors[model_field.name] = ["This field cannot be blank."]
+                continue
+            try:
+                record[model_field.name] = model_field.clean(value, None)
+            except ValidationError as error:
+                errors.setdefault(model_field.name, []).extend(error.messages)
         skip = ""
-        reference = Reference(**record)
-        errors = {name: [message] for name, message in reference.clean_identifiers().items()}
-        try:
-            reference.clean_fields(exclude=["key", "authors", "editors"])
-        except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                errors.setdefault(name, []).extend(messages)
         for name, messages in errors.items():
             if name == "title":
                 skip = "has no title, so it was left out." if not record["title"] else " ".join(messages)

@@ -90,13 +90,12 @@ class _Index:
     def __init__(self):
         self.entries: dict[tuple, list[tuple[str, object]]] = {}
 
-    def add(self, record: dict, value: object) -> None:
-        for identity in match_keys(record):
-            self.entries.setdefault(identity, []).append((record.get("type") or "", value))
+    def add(self, identities: list[tuple], csl_type: str, value: object) -> None:
+        for identity in identities:
+            self.entries.setdefault(identity, []).append((csl_type, value))
 
-    def find(self, record: dict) -> tuple[tuple, object] | None:
-        csl_type = record.get("type") or ""
-        for identity in match_keys(record):
+    def find(self, identities: list[tuple], csl_type: str) -> tuple[tuple, object] | None:
+        for identity in identities:
             for entry_type, value in self.entries.get(identity, ()):
                 if identity[0] != "title" or compatible_types(csl_type, entry_type):
                     return identity, value
@@ -113,12 +112,13 @@ def find_matches(records: Sequence[dict], stored: Iterable[tuple[Hashable, dict]
     """
     library, batch = _Index(), _Index()
     for pk, record in stored:
-        library.add(record, pk)
+        library.add(match_keys(record), record.get("type") or "", pk)
     claimed: dict[Hashable, int] = {}
     matches: list[Match | None] = []
     for number, record in enumerate(records):
-        earlier = batch.find(record)
-        found = library.find(record)
+        identities, csl_type = match_keys(record), record.get("type") or ""
+        earlier = batch.find(identities, csl_type)
+        found = library.find(identities, csl_type)
         if earlier is None and found is not None and found[1] in claimed:
             earlier = (found[0], claimed[found[1]])
         if earlier is not None:
@@ -129,7 +129,7 @@ def find_matches(records: Sequence[dict], stored: Iterable[tuple[Hashable, dict]
             matches.append(Match(found[0], stored=found[1]))
         else:
             matches.append(None)
-        batch.add(record, number)
+        batch.add(identities, csl_type, number)
     return matches
 
 

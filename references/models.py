@@ -42,23 +42,32 @@ class ReferenceQuerySet(models.QuerySet):
         return self.filter(condition)
 
     def same_work_candidates(self, records: Iterable[dict]) -> list[tuple[int, dict]]:
-        """``(pk, record)`` of every stored reference that could be the same work as one of
-        ``records``: same DOI, PMID or normalised title (``matching.match_keys``). The queries
-        depend on the number of records, not on the size of the library (indexed look-ups in
-        chunks), so a one-row import into 50,000 references is as quick as into 50."""
-        dois, pmids, titles = set(), set(), set()
-        for record in records:
-            dois.add(identifiers.normalize_doi(record.get("doi") or ""))
-            pmids.add(identifiers.normalize_pmid(record.get("pmid") or ""))
-            titles.add(identifiers.normalize_title(record.get("title") or "")[:MATCH_TITLE_LENGTH])
-        wanted = [("doi_folded", sorted(dois - {""})), ("pmid", sorted(pmids - {""})),
-                  ("match_title", sorted(titles - {""}))]  # fmt: skip
+        """``(pk, record)`` of the stored references that could be the same work as one of
+        ``records`` (``matching.match_keys``): same DOI, else same PMID, else same normalised title.
+        A record found by its DOI is not looked up again by PMID or title, since the strongest
+        identity decides. The queries depend on the number of records, not on the size of the
+        library (indexed look-ups in chunks), so a one-row import into 50,000 references is as
+        quick as into 50."""
+        records = list(records)
         found: dict[int, dict] = {}
         queryset = self.alias(doi_folded=Lower("doi")).values("pk", *RECORD_FIELDS)
-        for lookup, values in wanted:
+        looks = [
+            ("doi_folded", lambda record: identifiers.normalize_doi(record.get("doi") or "")),
+            ("pmid", lambda record: identifiers.normalize_pmid(record.get("pmid") or "")),
+            (
+                "match_title",
+                lambda record: identifiers.normalize_title(record.get("title") or "")[:MATCH_TITLE_LENGTH],
+            ),
+        ]
+        for lookup, value_of in looks:
+            values = sorted({value_of(record) for record in records} - {""})
+            matched: set[str] = set()
             for start in range(0, len(values), QUERY_CHUNK):
-                chunk = values[start : start + QUERY_CHUNK]
-                found.update((row["pk"], row) for row in queryset.filter(**{f"{lookup}__in": chunk}))
+                for row in queryset.filter(**{f"{lookup}__in": values[start : start + QUERY_CHUNK]}):
+                    found[row["pk"]] = row
+                    matched.add(value_of(row))
+            # Only the records not found by this identity are looked up by the next, weaker one.
+            records = [record for record in records if value_of(record) not in matched]
         return [(pk, {field: row[field] for field in RECORD_FIELDS}) for pk, row in sorted(found.items())]
 
     def keys_in_use(self, keys: Iterable[str], prefixes: Iterable[str]) -> set[str]:
@@ -74,6 +83,19 @@ class ReferenceQuerySet(models.QuerySet):
                 condition |= Q(key__startswith=prefix)
             taken.update(self.filter(condition).values_list("key", flat=True))
         return taken
+
+
+def identifier_errors(values: dict) -> dict[str, str]:
+    """The message for each of ``values``' DOI, PMID and PMCID that is malformed (the model's rule)."""
+    errors = {}
+    doi, pmid, pmcid = (values.get(name) or "" for name in ("doi", "pmid", "pmcid"))
+    if doi and not identifiers.is_valid_doi(identifiers.normalize_doi(doi)):
+        errors["doi"] = f"“{doi}” is not a DOI: it should look like 10.1234/abc."
+    if pmid and not identifiers.is_valid_pmid(identifiers.normalize_pmid(pmid)):
+        errors["pmid"] = f"“{pmid}” is not a PMID: it should be digits only."
+    if pmcid and not identifiers.is_valid_pmcid(identifiers.normalize_pmcid(pmcid)):
+        errors["pmcid"] = f"“{pmcid}” is not a PMCID: it should look like PMC1234567."
+    return errors
 
 
 class Reference(models.Model):
@@ -184,14 +206,7 @@ class Reference(models.Model):
         self.doi = identifiers.normalize_doi(self.doi)
         self.pmid = identifiers.normalize_pmid(self.pmid)
         self.pmcid = identifiers.normalize_pmcid(self.pmcid)
-        errors = {}
-        if self.doi and not identifiers.is_valid_doi(self.doi):
-            errors["doi"] = f"“{self.doi}” is not a DOI: it should look like 10.1234/abc."
-        if self.pmid and not identifiers.is_valid_pmid(self.pmid):
-            errors["pmid"] = f"“{self.pmid}” is not a PMID: it should be digits only."
-        if self.pmcid and not identifiers.is_valid_pmcid(self.pmcid):
-            errors["pmcid"] = f"“{self.pmcid}” is not a PMCID: it should look like PMC1234567."
-        return errors
+        return identifier_errors({"doi": self.doi, "pmid": self.pmid, "pmcid": self.pmcid})
 
     def set_derived_fields(self) -> None:
         """The fields kept for search and matching. Every save sets them (``signals``, which covers
