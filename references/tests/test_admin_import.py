@@ -361,6 +361,7 @@ def test_a_large_import_runs_as_a_task_and_shows_its_outcome(admin_client, setti
     assert Reference.objects.count() == 8
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection, as in production
 def test_a_large_import_waits_for_the_worker_and_shows_progress(admin_client, settings):
     settings.CRAMPS_IMPORT_BACKGROUND_ROWS = 5
     data = "title\n" + "".join(f"Work {n}\n" for n in range(8))
