@@ -9,6 +9,7 @@ to a background task (``references.tasks``), and the admin shows its progress. E
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,7 @@ from .formats.limits import DEFAULT_SECONDS, read_file_limited
 from .importing import ImportPlan, ImportRefused, references_import
 from .models import ReferenceImport
 
+logger = logging.getLogger(__name__)
 # Previews never confirmed are forgotten after this long.
 PREVIEW_MAX_AGE = datetime.timedelta(days=1)
 
@@ -120,6 +122,12 @@ def import_job_run(*, import_id: int) -> ReferenceImport:
     except DatabaseError as error:
         # Another change to the library got in first (a key or DOI taken meanwhile).
         _failed(job, f"The database refused the import ({error}); nothing was imported. Try again.")
+    except Exception:
+        # A fault in Cramps: the job must not show "Importing" for ever. The transaction has
+        # rolled back; the traceback goes to the log (and the task's result).
+        logger.exception("Reference import %s failed", job.pk)
+        _failed(job, "An error in Cramps stopped the import; nothing was imported. It has been logged.")
+        raise
     job.refresh_from_db()
     return job
 

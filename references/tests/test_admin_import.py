@@ -404,6 +404,22 @@ def test_a_large_import_that_fails_changes_nothing(admin_client, settings, seede
     assert snapshot() == seeded
 
 
+def test_a_fault_during_a_background_import_marks_it_failed(admin_client, settings, seeded, monkeypatch):
+    settings.CRAMPS_IMPORT_BACKGROUND_ROWS = 5
+    preview = upload(admin_client, "eight.csv", "title\n" + "".join(f"Work {n}\n" for n in range(8)))
+
+    def break_down(queryset, objects, *args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(QuerySet, "bulk_create", break_down)
+    confirm(admin_client, preview)
+
+    job = ReferenceImport.objects.get()
+    assert (job.status, job.data) == ("failed", b"")
+    assert job.message == "An error in Cramps stopped the import; nothing was imported. It has been logged."
+    assert snapshot() == seeded
+
+
 def test_an_import_is_seen_by_the_editor_who_started_it(admin_client, client, django_user_model):
     preview = upload(admin_client, "one.csv", "title\nOnly\n")
     other = django_user_model.objects.create_user("other", password="pw", is_staff=True)
