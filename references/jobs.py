@@ -4,8 +4,9 @@ An upload is read by ``upload_read`` (``CRAMPS_IMPORT_MAX_ROWS`` records at most
 ``CRAMPS_IMPORT_PARSE_SECONDS`` in a child process) and kept in a ``ReferenceImport`` row
 while the editor looks at the preview. On confirm, a file of up to
 ``CRAMPS_IMPORT_BACKGROUND_ROWS`` records is imported in the request; a larger one is handed
-to a background task (``references.tasks``), and the admin shows its progress. Either way
-``import_job_run`` does the work, and the import is all or nothing.
+to a background task (``reference_import_task``, Django's Tasks API, run by ``manage.py
+db_worker``), and the admin shows its progress. Either way ``import_job_run`` does the work, and
+the import is all or nothing.
 """
 
 import datetime
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.utils import timezone
+from django_tasks import task
 
 from .formats import DEFAULT_MAX_RECORDS, ParsedRecords, ParseError
 from .formats.limits import DEFAULT_SECONDS, read_file_limited
@@ -64,8 +66,6 @@ def runs_in_background(job: ReferenceImport) -> bool:
 def import_job_confirm(*, job: ReferenceImport) -> bool:
     """Start a previewed import: now, or queued for the task worker when it is large. Returns
     False when the job was already started (a second click on "Confirm")."""
-    from .tasks import reference_import_task
-
     background = runs_in_background(job)
     status = ReferenceImport.Status.QUEUED if background else ReferenceImport.Status.RUNNING
     claimed = ReferenceImport.objects.filter(pk=job.pk, status=ReferenceImport.Status.PREVIEWED).update(
@@ -78,6 +78,12 @@ def import_job_confirm(*, job: ReferenceImport) -> bool:
     else:
         import_job_run(import_id=job.pk)
     return True
+
+
+@task()
+def reference_import_task(import_id: int) -> None:
+    """The background task: ``import_job_run`` for a queued import."""
+    import_job_run(import_id=import_id)
 
 
 def import_job_run(*, import_id: int) -> ReferenceImport:
