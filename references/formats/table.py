@@ -236,7 +236,8 @@ def records_from_rows(headers: list[str], rows: Iterable[list], *, format: str) 
             "Cramps reads its own export's columns and those of Scopus, Embase, Web of Science and PubMed."
         )
     parts = {name: keys.index(name) for name in _COMPOSITE if name in keys}
-    used = {index for indexes in fields.values() for index in indexes} | set(parts.values())
+    used = {index for indexes in fields.values() for index in indexes}
+    used |= {index for name, index in parts.items() if name not in CITATIONS + SOURCES}
     records, filled = [], set()
     for row in rows:
         cells = _aligned(list(row), headers)
@@ -247,7 +248,9 @@ def records_from_rows(headers: list[str], rows: Iterable[list], *, format: str) 
             records.append(record)
             continue
         filled |= {index for index, cell in enumerate(cells) if _cell_text(cell)}
-        records.append(_record(cells, headers, fields, parts))
+        record, read_parts = _record(cells, headers, fields, parts)
+        records.append(record)
+        used |= {parts[name] for name in read_parts}
     unused = [headers[index] for index in range(len(headers)) if index not in used and index in filled]
     return ParsedRecords(records, format=format, unused=unused)
 
@@ -277,7 +280,11 @@ def _cell_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _record(cells: list, headers: list[str], fields: dict[str, list[int]], parts: dict[str, int]) -> Record:
+def _record(
+    cells: list, headers: list[str], fields: dict[str, list[int]], parts: dict[str, int]
+) -> tuple[Record, set[str]]:
+    """The record of one row, and which of the citation and source columns gave it something."""
+
     def first(field: str) -> str:
         return next((text for index in fields[field] if (text := _cell_text(cells[index]))), "")
 
@@ -292,10 +299,15 @@ def _record(cells: list, headers: list[str], fields: dict[str, list[int]], parts
         values["pages"] = join_pages(start, end) or next(
             (part(name) for name in ARTICLE_NUMBERS if part(name)), ""
         )
-    if citation := part("citation"):
-        _fill_from_pubmed_citation(values, citation)
-    if (source := part("source")) and not values["container_title"]:
-        _fill_from_embase_source(values, source)
+    read_parts = set()
+    if (citation := part("citation")) and _fill_from_pubmed_citation(values, citation):
+        read_parts.add("citation")
+    if (
+        (source := part("source"))
+        and not values["container_title"]
+        and _fill_from_embase_source(values, source)
+    ):
+        read_parts.add("source")
     csl_type, type_problem = _type(values["type"], values["container_title"])
     record = build_record(
         **{field: value for field, value in values.items() if field not in ("type", "authors", "editors")},
@@ -305,7 +317,7 @@ def _record(cells: list, headers: list[str], fields: dict[str, list[int]], parts
     )
     if type_problem:
         record.problem("type", values["type"], type_problem)
-    return record
+    return record, read_parts
 
 
 def _names(text: str) -> list[dict]:
@@ -323,19 +335,21 @@ def _type(value: str, container: str) -> tuple[str, str]:
     return guess, f"is not a type Cramps knows; read as “{guess}”." if value else ""
 
 
-def _fill_from_pubmed_citation(values: dict, citation: str) -> None:
+def _fill_from_pubmed_citation(values: dict, citation: str) -> bool:
     match = _PUBMED_CITATION.search(citation)
     if match:
         for field, found in zip(("volume", "issue", "pages"), match.groups(), strict=True):
             if found and not values[field]:
                 values[field] = found
+    return bool(match)
 
 
-def _fill_from_embase_source(values: dict, source: str) -> None:
+def _fill_from_embase_source(values: dict, source: str) -> bool:
     match = _EMBASE_SOURCE.match(one_line(source))
     if not match:
-        return
+        return False
     for field, group in (("container_title", "journal"), ("issued_year", "year"), ("volume", "volume"),
                          ("issue", "issue"), ("pages", "pages")):  # fmt: skip
         if match.group(group) and not values[field]:
             values[field] = match.group(group)
+    return True

@@ -113,6 +113,7 @@ def test_real_embase_csv_journal_year_and_pages_from_its_source_column(samples):
     assert (first["container_title"], first["issued_year"], first["volume"], first["issue"], first["pages"]) == (
         "Endoscopic Ultrasound", 2014, "3", "3", "152-160")  # fmt: skip
     assert "Emtree Medical Index Terms" in parsed.unused
+    assert "Source" not in parsed.unused
 
 
 def test_real_scopus_csv_with_rows_longer_than_the_header(samples):
@@ -127,6 +128,7 @@ def test_real_scopus_csv_with_rows_longer_than_the_header(samples):
     assert parsed[0]["authors"][8] == {"family": "Kalé", "given": "L."}
     assert parsed[57]["authors"] == []  # "[No author name available]"
     assert "Author(s) ID" in parsed.unused and "EID" in parsed.unused
+    assert "Source" in parsed.unused  # "Scopus" in every row: not Embase's compound column
 
 
 def test_written_scopus_row_with_an_extra_funding_text():
