@@ -53,6 +53,7 @@ lint: install
 # and BENCH_PORT to a database, Redis DB and port of your own).
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/imports.py
 	$(PY) bench/load.py
 
 check: install

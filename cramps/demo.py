@@ -14,8 +14,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from references.formats.records import RECORD_FIELDS
 from references.models import Reference
+from references.record import RECORD_FIELDS
 
 from . import transfer
 from .history import history_origin

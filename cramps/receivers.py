@@ -8,7 +8,8 @@ Connected by ``CrampsConfig.ready()``:
   ``delete()``, including ``QuerySet.delete()`` of inline rows;
 - a raw save (``loaddata``, a django-reversion restore), which may not touch other rows while
   it runs, repairs the document's HTML and rows once its transaction commits;
-- a new reference gives rows to the pages that already cite its key;
+- a new reference (saved, or created by a bulk import) gives rows to the pages that already
+  cite its key;
 - a reference whose key pages cite cannot be renamed (the admin form says so via
   ``references.signals.reference_key_changing``; other code gets ``ProtectedError``);
 - after ``migrate``, pages whose cached HTML or citation rows a data migration (or a renderer
@@ -18,6 +19,7 @@ Connected by ``CrampsConfig.ready()``:
 ``check_citations`` reports and ``check_citations --fix`` repairs.
 """
 
+import re
 import threading
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -26,7 +28,7 @@ from django.db.models import ProtectedError, Q
 from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete, pre_save
 
 from references.models import Reference
-from references.signals import reference_key_changing
+from references.signals import reference_key_changing, references_written
 
 from .citing import citations_batch, citations_refresh, cited_key_refusal
 from .services import DOCUMENT_MODELS, INLINES, document_repair, documents_repair
@@ -95,24 +97,59 @@ def _reference_saved(sender, instance: Reference, created: bool, raw: bool = Fal
     """Pages that cite a key before its reference exists get their rows once it does."""
     if raw or not (created or getattr(instance, "_cramps_new_key", False)):
         return
+    _refresh_pages_mentioning([instance.key])
+
+
+def _references_written(sender, created: list[str], **kwargs) -> None:
+    """The same for references a bulk import created (``bulk_create`` sends no ``post_save``)."""
+    _refresh_pages_mentioning(created)
+
+
+# Up to this many keys, the database finds the pages that mention them (one LIKE each);
+# beyond, one streamed pass over the Markdown does, so the queries do not grow with the keys.
+MENTION_QUERY_KEYS = 100
+_KEY_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _refresh_pages_mentioning(keys: list[str]) -> None:
+    find = _pages_mentioning_query if len(keys) <= MENTION_QUERY_KEYS else _pages_mentioning_scan
     with citations_batch():
         for model in DOCUMENT_MODELS:
-            pks = set(model.objects.filter(_mentions(model, instance.key)).values_list("pk", flat=True))
-            for relation in INLINES[model]:
-                inline = getattr(model, relation)
-                rows = inline.rel.related_model.objects.filter(
-                    _mentions(inline.rel.related_model, instance.key)
-                )
-                pks.update(rows.values_list(inline.field.attname, flat=True))
-            for document in model.objects.filter(pk__in=pks):
+            for document in model.objects.filter(pk__in=find(model, keys)):
                 citations_refresh(document=document)
 
 
-def _mentions(model, key: str) -> Q:
-    """Rows whose Markdown holds ``key`` somewhere (a cheap superset of those citing it)."""
+def _owned_rows(model):
+    """(model, field naming the page) for the document model itself and each of its inlines."""
+    yield model, "pk"
+    for relation in INLINES[model]:
+        inline = getattr(model, relation)
+        yield inline.rel.related_model, inline.field.attname
+
+
+def _pages_mentioning_query(model, keys: list[str]) -> set[int]:
+    pks = set()
+    for rows_model, owner in _owned_rows(model):
+        pks.update(rows_model.objects.filter(_mentions(rows_model, keys)).values_list(owner, flat=True))
+    return pks
+
+
+def _pages_mentioning_scan(model, keys: list[str]) -> set[int]:
+    wanted, pks = set(keys), set()
+    for rows_model, owner in _owned_rows(model):
+        rows = rows_model.objects.values_list(owner, *_markdown_fields(rows_model)).iterator(chunk_size=1000)
+        pks.update(
+            pk for pk, *texts in rows if any(not wanted.isdisjoint(_KEY_TOKEN.findall(t)) for t in texts)
+        )
+    return pks
+
+
+def _mentions(model, keys: list[str]) -> Q:
+    """Rows whose Markdown holds one of ``keys`` somewhere (a cheap superset of those citing it)."""
     condition = Q()
     for name in _markdown_fields(model):
-        condition |= Q(**{f"{name}__contains": key})
+        for key in keys:
+            condition |= Q(**{f"{name}__contains": key})
     return condition
 
 
@@ -147,6 +184,7 @@ def connect(app_config) -> None:
             post_delete.connect(receiver, sender=inline, weak=False, dispatch_uid=f"citations-{name}-deleted")
     pre_save.connect(_reference_renaming, sender=Reference, dispatch_uid="citations-reference-renaming")
     post_save.connect(_reference_saved, sender=Reference, dispatch_uid="citations-reference-saved")
+    references_written.connect(_references_written, dispatch_uid="citations-references-written")
     reference_key_changing.connect(_refuse_cited_rename, dispatch_uid="citations-refuse-cited-rename")
     post_migrate.connect(
         _repair_after_migrate, sender=app_config, dispatch_uid="documents-repair-after-migrate"

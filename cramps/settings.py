@@ -324,6 +324,13 @@ CRAMPS_HANDOUT_RENDER_RATE = os.environ.get("CRAMPS_HANDOUT_RENDER_RATE", "10/h"
 CRAMPS_HANDOUT_KEEP_DAYS = int(os.environ.get("CRAMPS_HANDOUT_KEEP_DAYS", "30"))
 # Imports: the largest file accepted, and where PMIDs and DOIs are looked up.
 CRAMPS_IMPORT_MAX_BYTES = int(os.environ.get("CRAMPS_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# Reference imports: most records one file may hold, seconds allowed to read it, and the size
+# above which the import runs as a background task.
+CRAMPS_IMPORT_MAX_ROWS = int(os.environ.get("CRAMPS_IMPORT_MAX_ROWS", "10000"))
+CRAMPS_IMPORT_PARSE_SECONDS = float(os.environ.get("CRAMPS_IMPORT_PARSE_SECONDS", "30"))
+CRAMPS_IMPORT_BACKGROUND_ROWS = int(os.environ.get("CRAMPS_IMPORT_BACKGROUND_ROWS", "300"))
 CRAMPS_PUBMED_URL = os.environ.get("CRAMPS_PUBMED_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils")
 CRAMPS_CROSSREF_URL = os.environ.get("CRAMPS_CROSSREF_URL", "https://api.crossref.org")
 CRAMPS_LOOKUP_TIMEOUT = float(os.environ.get("CRAMPS_LOOKUP_TIMEOUT", "10"))
+# An NCBI API key lets lookup_identifiers ask PubMed 10 times a second instead of 3.
+CRAMPS_NCBI_API_KEY = os.environ.get("CRAMPS_NCBI_API_KEY", "")

@@ -28,10 +28,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from references.citations import cited_keys
-from references.formats import empty_record, match_keys
-from references.formats.records import RECORD_FIELDS, ParseError, describe_identity, read_text
+from references.formats.common import ParseError, read_text
+from references.matching import find_matches
 from references.models import Reference
-from references.resources import ReferenceIndex
+from references.record import RECORD_FIELDS, empty_record
 
 from . import workflow
 from .citing import citations_batch, citations_sync
@@ -305,9 +305,14 @@ class _Planner:
     # References
 
     def _references(self, items: list) -> list[_Planned]:
-        index = ReferenceIndex()
-        in_file: dict[tuple, str] = {}
-        planned = []
+        # Items are checked in two passes (the duplicate check runs on all of them at once);
+        # problems are listed in item order all the same.
+        first_problem, owners = len(self.problems), []
+
+        def owned_by(number: int) -> None:
+            owners.extend([number] * (len(self.problems) - first_problem - len(owners)))
+
+        readable: list[tuple[int, str, dict]] = []
         for number, item in enumerate(items, 1):
             where = f"Reference {number}"
             if not isinstance(item, dict):
@@ -316,45 +321,52 @@ class _Planner:
             key = item.get("key")
             where = f"Reference @{key}" if isinstance(key, str) and key else where
             record = self._reference_record(item, where)
-            if record is None:
-                continue
-            if record["key"] in {p.item.name for p in planned}:
+            if record is not None and record["key"] in {other["key"] for *_, other in readable}:
                 self.problem(where, "the file lists this key twice.")
-                continue
-            existing = Reference.objects.filter(key=record["key"]).first()
-            if existing is None and (found := index.find(record)):
-                other = Reference.objects.get(pk=found[0])
-                self.problem(where, f"this is the same work as @{other.key} on this site ({describe_identity(found[1])}); "
-                             "change one key to match the other, then import again.")  # fmt: skip
-                continue
-            for identity in match_keys(record):
-                if identity in in_file and in_file[identity] != record["key"]:
-                    self.problem(
-                        where,
-                        f"the same work as @{in_file[identity]} in the file ({describe_identity(identity)}).",
-                    )
-                    break
-                in_file.setdefault(identity, record["key"])
-            action = "new" if existing is None else ("unchanged" if existing.record == record else "update")
-            if not self._may(Reference, "add" if action == "new" else "change", action, where):
-                continue
-            changes = tuple(name for name in record if existing and getattr(existing, name) != record[name])
-            reference = existing or Reference()
-            for name, value in record.items():
-                setattr(reference, name, value)
-            try:
-                # On a copy: clean() normalises identifiers, and a move keeps the records as they were.
-                copy.copy(reference).full_clean()
-            except ValidationError as error:
-                self._report(where, error)
-                continue
-            self.known_keys.add(record["key"])
-            planned.append(
-                _Planned(
-                    ImportedItem("reference", record["key"], reference.title, action, changes), reference
-                )
-            )
+            elif record is not None:
+                readable.append((number, where, record))
+            owned_by(number)
+        # The one duplicate check, against this site and within the file.
+        records = [record for *_, record in readable]
+        stored = Reference.objects.same_work_candidates(records)
+        stored_keys = {pk: record["key"] for pk, record in stored}
+        planned = []
+        for (number, where, record), match in zip(readable, find_matches(records, stored), strict=True):
+            planned += self._planned_reference(where, record, match, records, stored_keys)
+            owned_by(number)
+        problems = self.problems[first_problem:]
+        self.problems[first_problem:] = [problem for _, problem in sorted(zip(owners, problems, strict=True),
+                                                                          key=lambda pair: pair[0])]  # fmt: skip
         return planned
+
+    def _planned_reference(self, where, record, match, records, stored_keys) -> list[_Planned]:
+        existing = Reference.objects.filter(key=record["key"]).first()
+        if match and match.earlier is not None and records[match.earlier]["key"] != record["key"]:
+            self.problem(
+                where, f"the same work as @{records[match.earlier]['key']} in the file ({match.reason})."
+            )
+            return []
+        if existing is None and match and match.stored is not None:
+            self.problem(where, f"this is the same work as @{stored_keys[match.stored]} on this site ({match.reason}); "
+                         "change one key to match the other, then import again.")  # fmt: skip
+            return []
+        action = "new" if existing is None else ("unchanged" if existing.record == record else "update")
+        if not self._may(Reference, "add" if action == "new" else "change", action, where):
+            return []
+        changes = tuple(name for name in record if existing and getattr(existing, name) != record[name])
+        reference = existing or Reference()
+        for name, value in record.items():
+            setattr(reference, name, value)
+        try:
+            # On a copy: clean() normalises identifiers, and a move keeps the records as they were.
+            copy.copy(reference).full_clean()
+        except ValidationError as error:
+            self._report(where, error)
+            return []
+        self.known_keys.add(record["key"])
+        return [
+            _Planned(ImportedItem("reference", record["key"], reference.title, action, changes), reference)
+        ]
 
     def _may(self, model: type[models.Model], permission: str, action: str, where: str) -> bool:
         """Whether the importing user may write this item; names the missing permission if not."""

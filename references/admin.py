@@ -1,27 +1,32 @@
-"""Admin for references: editing, import/export through django-import-export, PMID/DOI look-up."""
+"""Admin for references: editing, file import with a preview, export, PMID/DOI look-up."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from import_export.admin import ImportExportModelAdmin
-from import_export.forms import ImportForm
+from import_export.admin import ExportMixin
 
 from . import lookup
-from .formats import ParseError
-from .formats.records import read_text
+from .export_formats import EXPORT_FORMATS
+from .formats import FORMATS, ParsedRecords, ParseError
+from .formats.common import ENCODING_CHOICES
 from .forms import ReferenceForm
-from .import_formats import EXPORT_FORMATS, IMPORT_FORMATS, guess_import_format
-from .models import Reference
-from .resources import ReferenceResource, records_status, references_create
+from .importing import NEW, UPDATE, ImportRefused, check_permissions, references_import, references_plan
+from .jobs import import_job_confirm, import_job_create, runs_in_background, upload_read
+from .models import Reference, ReferenceImport
+from .resources import ReferenceResource
 
 DEFAULT_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 LOOKUP_SESSION_KEY = "references_lookup"
+# The preview lists this many records and warnings; the totals count them all.
+PREVIEW_RECORDS = 200
+PREVIEW_WARNINGS = 500
 
 
 def import_max_bytes() -> int:
@@ -38,44 +43,31 @@ def check_upload_size(upload) -> None:
         )
 
 
-class ReferenceImportForm(ImportForm):
-    """The import page's form: a size limit, and the format found from the file when none is chosen."""
+class ReferenceUploadForm(forms.Form):
+    """The import page's form: the file, and its format and encoding when detection is not wanted."""
 
-    def __init__(self, formats, resources, **kwargs):
-        super().__init__(formats, resources, **kwargs)
-        self.formats = list(formats)
-        self.fields["format"].required = False
-        self.fields["format"].choices = [("", "Detect from the file"), *self.fields["format"].choices[1:]]
+    import_file = forms.FileField(label="File")
+    format = forms.ChoiceField(
+        choices=[("", "Detect from the file"), *((name, f.label) for name, f in FORMATS.items())],
+        required=False,
+    )
+    encoding = forms.ChoiceField(
+        choices=[("", "Detect (UTF-8, or a guess)"), *ENCODING_CHOICES],
+        required=False,
+        help_text="Only for a text file that is not UTF-8 and was read wrongly.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.fields["import_file"].help_text = (
-            f"RIS, PubMed (.nbib), BibTeX, CSL-JSON, or a CSV, Excel or JSON file with the export's "
-            f"columns; up to {filesizeformat(import_max_bytes())}."
+            "RIS, PubMed (.nbib), BibTeX, CSL-JSON, or a CSV, Excel or JSON spreadsheet (Cramps' export, or "
+            f"Scopus, Embase, Web of Science and PubMed exports); up to {filesizeformat(import_max_bytes())}."
         )
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         check_upload_size(upload)
         return upload
-
-    def clean(self):
-        cleaned_data = super().clean()
-        upload = cleaned_data.get("import_file")
-        if upload and not cleaned_data.get("format") and "format" not in self.errors:
-            data = upload.read()
-            upload.seek(0)
-            guessed = guess_import_format(upload.name, data)
-            if guessed in self.formats:
-                cleaned_data["format"] = str(self.formats.index(guessed))
-            else:
-                self.add_error("format", self._undetected_message(upload.name, data))
-        return cleaned_data
-
-    @staticmethod
-    def _undetected_message(name: str, data: bytes) -> str:
-        try:
-            read_text(data)
-        except ParseError as error:
-            return f"“{name}”: {error}"
-        return f"Cramps cannot tell what kind of file “{name}” is: choose its format."
 
 
 class LookupForm(forms.Form):
@@ -112,7 +104,7 @@ class IdentifierFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(ImportExportModelAdmin):
+class ReferenceAdmin(ExportMixin, admin.ModelAdmin):
     form = ReferenceForm
     list_display = [
         "key",
@@ -135,70 +127,123 @@ class ReferenceAdmin(ImportExportModelAdmin):
     ]  # fmt: skip
 
     resource_classes = [ReferenceResource]
-    import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
-    import_form_class = ReferenceImportForm
-    import_template_name = "admin/references/reference/import.html"
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     change_list_template = "admin/references/reference/change_list.html"
 
     @admin.display(description="First author")
     def first_author_family(self, reference: Reference) -> str:
         return reference.first_author_family
 
-    # Permissions: Reference.Meta's own, whatever IMPORT_EXPORT_*_PERMISSION_CODE says.
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name=f"{prefix}_import"),
+            path("import/<int:pk>/", view(self.import_job_view), name=f"{prefix}_import_progress"),
+            path("lookup/", view(self.lookup_view), name=f"{prefix}_lookup"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "has_import_permission": self.has_import_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    # Permissions: Reference.Meta's own. Importing also needs the right to add or change references.
 
     def has_import_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("references.import_reference")
+        user = request.user
+        return user.has_perm("references.import_reference") and (
+            user.has_perm("references.add_reference") or user.has_perm("references.change_reference")
+        )
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("references.export_reference")
 
-    # Import
+    # Import: upload, preview, confirm
 
-    def add_data_read_fail_error_to_form(self, form, error: Exception) -> None:
-        name = form.cleaned_data["import_file"].name
-        if isinstance(error, ParseError):
-            form.add_error("import_file", f"“{name}” could not be read: {error}")
-            return
-        file_format = self.get_import_formats()[int(form.cleaned_data["format"])]()
-        form.add_error(
-            "import_file",
-            f"“{name}” could not be read as {file_format.get_title()} "
-            f"({type(error).__name__}: {error}). Is it in that format?",
-        )
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a file and preview what importing it would do; confirming goes to ``import_job_view``.
 
-    def process_result(self, result, request: HttpRequest) -> HttpResponse:
-        """After confirming: a row that failed means the import was rolled back; say so and show why."""
-        if not (result.has_errors() or result.has_validation_errors()):
-            return super().process_result(result, request)
-        messages.error(request, "Nothing was imported: the rows below failed when saving. Correct the file.")
-        form = self.get_import_form_class(request)(
-            self.get_import_formats(), self.get_import_resource_classes(request)
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Import",
-            "form": form,
-            "opts": self.model._meta,
-            "media": self.media + form.media,
-            "result": result,
-            "import_error_display": self.import_error_display,
+        Template: ``admin/references/reference/import.html``.
+        """
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = ReferenceUploadForm(request.POST or None, request.FILES or None)
+        context = {"form": form}
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            data = upload.read()
+            try:
+                parsed = upload_read(
+                    name=upload.name, data=data, format=form.cleaned_data["format"],
+                    encoding=form.cleaned_data["encoding"],
+                )  # fmt: skip
+                plan = references_plan(parsed=parsed)
+            except (ParseError, ImportRefused) as error:
+                form.add_error("import_file", f"“{upload.name}” could not be read: {error}")
+            else:
+                job = import_job_create(
+                    name=upload.name, data=data, parsed=parsed, encoding=form.cleaned_data["encoding"],
+                    user=request.user,
+                )  # fmt: skip
+                context.update(self._preview_context(request, plan, parsed, job))
+        return self._import_page(request, context)
+
+    def _preview_context(self, request, plan, parsed: ParsedRecords, job: ReferenceImport) -> dict:
+        try:
+            check_permissions(request.user, plan)
+        except PermissionDenied as error:
+            refusal = str(error)
+        else:
+            refusal = ""
+        return {
+            "plan": plan,
+            "job": job,
+            "format_label": FORMATS[parsed.format].label,
+            "records": plan.records[:PREVIEW_RECORDS],
+            "warnings": plan.warnings[:PREVIEW_WARNINGS],
+            "more_records": max(len(plan.records) - PREVIEW_RECORDS, 0),
+            "more_warnings": max(len(plan.warnings) - PREVIEW_WARNINGS, 0),
+            "to_write": plan.count(NEW, UPDATE),
+            "refusal": refusal,
+            "background": runs_in_background(job),
         }
-        return TemplateResponse(request, [self.import_template_name], context)
 
-    def add_success_message(self, result, request: HttpRequest) -> None:
-        totals = result.totals
-        messages.success(
-            request,
-            f"Import finished: {totals['new']} new, {totals['update']} updated, {totals['skip']} unchanged, "
-            f"{totals['duplicate']} duplicates left out.",
+    def import_job_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """An import's progress and outcome; a POST with "confirm" starts a previewed one.
+
+        Only the editor who uploaded the file (or a superuser) sees it. Template:
+        ``admin/references/reference/import_progress.html``.
+        """
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(ReferenceImport, pk=pk)
+        if job.created_by_id != request.user.pk and not request.user.is_superuser:
+            raise Http404("No such import.")
+        if request.method == "POST" and "confirm" in request.POST:
+            if not import_job_confirm(job=job):
+                messages.info(request, "This import has already been started.")
+                return HttpResponseRedirect(request.path)
+            job.refresh_from_db()
+            if runs_in_background(job):
+                return HttpResponseRedirect(request.path)
+            if job.status == ReferenceImport.Status.DONE:
+                messages.success(request, job.message)
+                return HttpResponseRedirect(reverse("admin:references_reference_changelist"))
+        return self._import_page(
+            request, {"job": job}, template="admin/references/reference/import_progress.html"
         )
+
+    def _import_page(self, request: HttpRequest, context: dict, template: str = "") -> TemplateResponse:
+        context = {**self.admin_site.each_context(request), "title": "Import references", "opts": self.opts,
+                   "media": self.media, **context}  # fmt: skip
+        return TemplateResponse(request, template or "admin/references/reference/import.html", context)
 
     # Look-up by PMID or DOI
-
-    def get_urls(self):
-        name = f"{self.opts.app_label}_{self.opts.model_name}_lookup"
-        return [path("lookup/", self.admin_site.admin_view(self.lookup_view), name=name), *super().get_urls()]
 
     def lookup_view(self, request: HttpRequest) -> HttpResponse:
         """Paste PMIDs or DOIs, preview the records PubMed and Crossref hold, then add the new ones.
@@ -211,7 +256,7 @@ class ReferenceAdmin(ImportExportModelAdmin):
         if request.method == "POST" and "confirm" in request.POST:
             return self._lookup_confirm(request)
         form = LookupForm(request.POST or None)
-        statuses = None
+        plan = None
         if request.method == "POST" and form.is_valid():
             text = form.cleaned_data["identifiers"]
             try:
@@ -221,36 +266,45 @@ class ReferenceAdmin(ImportExportModelAdmin):
                     crossref_url=getattr(settings, "CRAMPS_CROSSREF_URL", lookup.CROSSREF_URL),
                     timeout=getattr(settings, "CRAMPS_LOOKUP_TIMEOUT", 10),
                 )
-            except lookup.IdentifierLookupError as error:
+                plan = references_plan(parsed=ParsedRecords(records), update_existing=False)
+            except (lookup.IdentifierLookupError, ImportRefused) as error:
                 form.add_error("identifiers", str(error))
             else:
-                statuses = records_status(records)
                 request.session[LOOKUP_SESSION_KEY] = {"text": text, "records": records}
-        return self._lookup_page(request, form, statuses)
+        return self._lookup_page(request, form, plan)
 
     def _lookup_confirm(self, request: HttpRequest) -> HttpResponse:
         stored = request.session.get(LOOKUP_SESSION_KEY)
         if not stored:
             messages.error(request, "That look-up has expired; look the identifiers up again.")
             return HttpResponseRedirect(reverse("admin:references_reference_lookup"))
+        parsed = ParsedRecords(stored["records"])
         try:
-            created, left_out = references_create(records=stored["records"])
-        except ValidationError as error:
-            form = LookupForm(initial={"identifiers": stored["text"]})
-            problem = f"Nothing was added: {' '.join(error.messages)}"
-            return self._lookup_page(request, form, records_status(stored["records"]), problem)
-        del request.session[LOOKUP_SESSION_KEY]
-        if created:
-            keys = ", ".join(f"@{reference.key}" for reference in created)
-            messages.success(
-                request, f"Added {len(created)} reference{'s' if len(created) != 1 else ''}: {keys}."
+            # Matched again: a reference added since the preview is not added twice.
+            plan = references_import(
+                parsed=parsed,
+                update_existing=False,
+                user=request.user,
+                source="Added by PMID/DOI look-up in the admin",
             )
-        if left_out:
-            messages.info(request, f"Left out {len(left_out)} already in the library or listed twice.")
+        except ImportRefused as error:
+            form = LookupForm(initial={"identifiers": stored["text"]})
+            return self._lookup_page(request, form, None, f"Nothing was added: {error}")
+        del request.session[LOOKUP_SESSION_KEY]
+        for warning in plan.warnings:
+            messages.warning(request, str(warning))
+        added = [planned for planned in plan.records if planned.is_new]
+        if added:
+            keys = ", ".join(f"@{planned.key}" for planned in added)
+            messages.success(
+                request, f"Added {len(added)} reference{'s' if len(added) != 1 else ''}: {keys}."
+            )
+        if left_out := len(plan.records) - len(added):
+            messages.info(request, f"Left out {left_out} already in the library or listed twice.")
         return HttpResponseRedirect(reverse("admin:references_reference_changelist"))
 
     def _lookup_page(
-        self, request: HttpRequest, form: LookupForm, statuses, problem: str = ""
+        self, request: HttpRequest, form: LookupForm, plan, problem: str = ""
     ) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
@@ -258,7 +312,26 @@ class ReferenceAdmin(ImportExportModelAdmin):
             "opts": self.opts,
             "form": form,
             "problem": problem,
-            "statuses": statuses,
-            "new_count": sum(status.is_new for status in statuses or []),
+            "plan": plan,
+            "new_count": plan.count(NEW) if plan else 0,
         }
         return TemplateResponse(request, "admin/references/reference/lookup.html", context)
+
+
+@admin.register(ReferenceImport)
+class ReferenceImportAdmin(admin.ModelAdmin):
+    """The history of reference imports: who imported which file, when, and what it did."""
+
+    list_display = ["file_name", "status", "created_by", "created", "created_count", "updated_count",
+                    "unchanged_count", "left_out_count"]  # fmt: skip
+    list_filter = ["status"]
+    fields = ["file_name", "format", "status", "stage", "records_total", "records_done", "created_count",
+              "updated_count", "unchanged_count", "left_out_count", "message", "created_by", "created", "started",
+              "finished"]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,11 +1,12 @@
 from django import forms
 
 from .models import Reference
-from .names import names_from_lines, names_to_lines
+from .record import names_from_lines, names_to_lines
 
 NAMES_HELP = (
-    "One person per line as “Family, Given” (e.g. Rude, Robert K). An organisation without a comma, "
-    "or in braces if its name has one (e.g. {Institute of Medicine, Food and Nutrition Board})."
+    "One person per line as “Family, Given” (e.g. Rude, Robert K), with a suffix after a second comma "
+    "(e.g. Smith, Amos B, III). An organisation without a comma, or in braces if its name has one "
+    "(e.g. {Institute of Medicine, Food and Nutrition Board})."
 )
 
 

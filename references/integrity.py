@@ -1,11 +1,10 @@
 """Checks over the whole reference library: duplicates and malformed identifiers."""
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import identifiers
-from .formats.records import describe_identity, match_keys
+from .matching import find_matches
 from .models import Reference
 
 
@@ -16,18 +15,19 @@ class Problem:
 
 
 def find_duplicates(references: Iterable[Reference]) -> list[Problem]:
-    groups: dict[tuple, list[Reference]] = defaultdict(list)
-    for reference in references:
-        for identity in match_keys(reference.record):
-            groups[identity].append(reference)
-    problems, reported = [], set()
-    for identity, members in groups.items():
-        keys = tuple(sorted(member.key for member in members))
-        if len(members) > 1 and keys not in reported:
-            reported.add(keys)
-            others = ", ".join(f"@{key}" for key in keys[1:])
-            problems.append(Problem(members[0], f"{describe_identity(identity)} as {others}"))
-    return problems
+    """References that are the same work as an earlier one (``matching.find_matches``), one
+    problem per group, on its first member."""
+    references = list(references)
+    groups: dict[int, list[Reference]] = {}
+    reasons: dict[int, str] = {}
+    for index, match in enumerate(find_matches([reference.record for reference in references])):
+        if match is not None:
+            groups.setdefault(match.earlier, [references[match.earlier]]).append(references[index])
+            reasons.setdefault(match.earlier, match.reason)
+    return [
+        Problem(members[0], f"{reasons[first]} as {', '.join(f'@{member.key}' for member in members[1:])}")
+        for first, members in groups.items()
+    ]
 
 
 def malformed_identifiers(references: Iterable[Reference]) -> list[Problem]:

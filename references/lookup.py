@@ -1,4 +1,5 @@
-"""Bibliographic records for pasted PMIDs and DOIs, from NCBI E-utilities and Crossref.
+"""Bibliographic records for pasted PMIDs and DOIs, from NCBI E-utilities and Crossref, and
+PMIDs for references that have none (``find_pmid``: an ESearch by title, first author and year).
 
 This module is the HTTP client; reading the answers is ``formats.pubmed_xml`` and
 ``formats.crossref``.
@@ -13,12 +14,14 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass, field
 from http.client import HTTPException
 
 from . import identifiers
+from .formats.common import ParseError
 from .formats.crossref import record_from_crossref
 from .formats.pubmed_xml import records_from_pubmed_xml
-from .formats.records import ParseError
+from .matching import find_matches
 
 PUBMED_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 CROSSREF_URL = "https://api.crossref.org"
@@ -114,6 +117,72 @@ def fetch_pubmed(pmids: list[str], *, base_url: str = PUBMED_URL, timeout: float
     if missing:
         raise IdentifierLookupError(f"PubMed has no records with PMIDs {', '.join(missing)}.")
     return [records[pmid] for pmid in pmids]
+
+
+_WORD = re.compile(r"[^\W_]+")
+# Words PubMed ignores in a search (part of its stopword list); leaving them out keeps terms short.
+_STOPWORDS = {"a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to",
+              "with"}  # fmt: skip
+
+
+def pubmed_term(*, title: str, author: str = "", year: int | None = None) -> str:
+    """An ESearch term for a work: each word of its title in [Title], the first author's family
+    name in [Author], the year in [Date - Publication]."""
+    words = [word for word in _WORD.findall(title or "") if word.casefold() not in _STOPWORDS and
+             (len(word) > 1 or word.isdigit())]  # fmt: skip
+    term = " AND ".join(f"{word}[ti]" for word in words)
+    if term and author:
+        term += f" AND {' '.join(_WORD.findall(author))}[au]"
+    if term and year:
+        term += f" AND {year}[dp]"
+    return term
+
+
+def search_pubmed(term: str, *, base_url: str = PUBMED_URL, timeout: float = 10, api_key: str = "",
+                  retmax: int = 5) -> list[str]:  # fmt: skip
+    """The PMIDs PubMed's ESearch finds for ``term`` (at most ``retmax``), best first."""
+    query = {"db": "pubmed", "term": term, "retmode": "json", "retmax": str(retmax)}
+    if api_key:
+        query["api_key"] = api_key
+    body = _get(f"{base_url.rstrip('/')}/esearch.fcgi?{urllib.parse.urlencode(query)}", service="PubMed",
+                accept="application/json", timeout=timeout)  # fmt: skip
+    try:
+        answer = json.loads(body)
+        found = answer["esearchresult"]["idlist"]
+    except (ValueError, KeyError, TypeError):
+        raise IdentifierLookupError(_unreadable("PubMed")) from None
+    pmids = [identifiers.normalize_pmid(pmid) for pmid in found if isinstance(pmid, str)]
+    return [pmid for pmid in pmids if identifiers.is_valid_pmid(pmid)]
+
+
+@dataclass
+class PmidSearch:
+    """What a search for one reference's PMID found: ``record`` is PubMed's record for the same
+    work (by ``matching.find_matches``), or None; ``others`` are the records found that are not."""
+
+    record: dict | None
+    others: list[dict] = field(default_factory=list)
+
+
+def find_pmid(
+    record: dict, *, base_url: str = PUBMED_URL, timeout: float = 10, api_key: str = ""
+) -> PmidSearch:
+    """Search PubMed for the work ``record`` describes, by title, first author and year, and fetch
+    what it finds; the one that is the same work by the duplicate rule is the answer."""
+    authors = record.get("authors") or []
+    author = (authors[0].get("family") or authors[0].get("literal") or "") if authors else ""
+    term = pubmed_term(title=record.get("title") or "", author=author, year=record.get("issued_year"))
+    if not term:
+        return PmidSearch(None)
+    pmids = search_pubmed(term, base_url=base_url, timeout=timeout, api_key=api_key)
+    found = fetch_pubmed(pmids, base_url=base_url, timeout=timeout) if pmids else []
+    matches = find_matches([record], [(index, candidate) for index, candidate in enumerate(found)])
+    match = matches[0]
+    if match is None or match.stored is None:
+        return PmidSearch(None, found)
+    return PmidSearch(
+        found[match.stored], [candidate for index, candidate in enumerate(found) if index != match.stored]
+    )
 
 
 def fetch_crossref(doi: str, *, base_url: str = CROSSREF_URL, timeout: float = 10) -> dict:

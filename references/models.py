@@ -1,17 +1,20 @@
-"""The bibliographic record every citation in Cramps points at."""
+"""The bibliographic record every citation in Cramps points at, and the record of each file import."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from . import identifiers
 from .formats.csljson import item_from_record
-from .formats.records import RECORD_FIELDS
+from .record import CSL_TYPES, RECORD_FIELDS, name_display
 from .signals import reference_key_changing
 
 # Reference search reads at most this many words of at most this many characters: a pasted
@@ -20,20 +23,13 @@ SEARCH_MAX_TERMS = 8
 SEARCH_MAX_TERM_LENGTH = 80
 _IDENTIFIER_LABEL = re.compile(r"\b(pmid|pmcid|doi)\s*:\s*", re.IGNORECASE)
 
-
-class ReferenceType(models.TextChoices):
-    """The CSL item types editors meet in health writing."""
-
-    ARTICLE_JOURNAL = "article-journal", "Journal article"
-    BOOK = "book", "Book"
-    CHAPTER = "chapter", "Book chapter"
-    PAPER_CONFERENCE = "paper-conference", "Conference paper"
-    REPORT = "report", "Report"
-    THESIS = "thesis", "Thesis"
-    WEBPAGE = "webpage", "Web page"
-    DATASET = "dataset", "Dataset"
-    ARTICLE = "article", "Preprint or other article"
-    OTHER = "document", "Other document"
+# The CSL item types editors meet in health writing (``record.CSL_TYPES``), as model choices.
+ReferenceType = models.TextChoices(
+    "ReferenceType", [(value.upper().replace("-", "_"), (value, label)) for value, label in CSL_TYPES.items()]
+)
+MATCH_TITLE_LENGTH = 200
+# Rows per query when looking up many values at once (well under every database's parameter limit).
+QUERY_CHUNK = 500
 
 
 def search_terms(query: str) -> list[str]:
@@ -72,6 +68,62 @@ class ReferenceQuerySet(models.QuerySet):
             condition &= _term_condition(word)
         return self.filter(condition)
 
+    def same_work_candidates(self, records: Iterable[dict]) -> list[tuple[int, dict]]:
+        """``(pk, record)`` of the stored references that could be the same work as one of
+        ``records`` (``matching.match_keys``): same DOI, else same PMID, else same normalised title.
+        A record found by its DOI is not looked up again by PMID or title, since the strongest
+        identity decides. The queries depend on the number of records, not on the size of the
+        library (indexed look-ups in chunks), so a one-row import into 50,000 references is as
+        quick as into 50."""
+        records = list(records)
+        found: dict[int, dict] = {}
+        queryset = self.alias(doi_folded=Lower("doi")).values("pk", *RECORD_FIELDS)
+        looks = [
+            ("doi_folded", lambda record: identifiers.normalize_doi(record.get("doi") or "")),
+            ("pmid", lambda record: identifiers.normalize_pmid(record.get("pmid") or "")),
+            (
+                "match_title",
+                lambda record: identifiers.normalize_title(record.get("title") or "")[:MATCH_TITLE_LENGTH],
+            ),
+        ]
+        for lookup, value_of in looks:
+            values = sorted({value_of(record) for record in records} - {""})
+            matched: set[str] = set()
+            for start in range(0, len(values), QUERY_CHUNK):
+                for row in queryset.filter(**{f"{lookup}__in": values[start : start + QUERY_CHUNK]}):
+                    found[row["pk"]] = row
+                    matched.add(value_of(row))
+            # Only the records not found by this identity are looked up by the next, weaker one.
+            records = [record for record in records if value_of(record) not in matched]
+        return [(pk, {field: row[field] for field in RECORD_FIELDS}) for pk, row in sorted(found.items())]
+
+    def keys_in_use(self, keys: Iterable[str], prefixes: Iterable[str]) -> set[str]:
+        """The stored keys among ``keys``, and those starting with any of ``prefixes`` (the
+        ``matching.key_base`` of new records, so ``make_key`` can step past ``rude1998a``…)."""
+        keys, prefixes = sorted(set(keys) - {""}), sorted(set(prefixes) - {""})
+        taken: set[str] = set()
+        for start in range(0, len(keys), QUERY_CHUNK):
+            taken.update(self.filter(key__in=keys[start : start + QUERY_CHUNK]).values_list("key", flat=True))
+        for start in range(0, len(prefixes), QUERY_CHUNK):
+            condition = Q()
+            for prefix in prefixes[start : start + QUERY_CHUNK]:
+                condition |= Q(key__startswith=prefix)
+            taken.update(self.filter(condition).values_list("key", flat=True))
+        return taken
+
+
+def identifier_errors(values: dict) -> dict[str, str]:
+    """The message for each of ``values``' DOI, PMID and PMCID that is malformed (the model's rule)."""
+    errors = {}
+    doi, pmid, pmcid = (values.get(name) or "" for name in ("doi", "pmid", "pmcid"))
+    if doi and not identifiers.is_valid_doi(identifiers.normalize_doi(doi)):
+        errors["doi"] = f"“{doi}” is not a DOI: it should look like 10.1234/abc."
+    if pmid and not identifiers.is_valid_pmid(identifiers.normalize_pmid(pmid)):
+        errors["pmid"] = f"“{pmid}” is not a PMID: it should be digits only."
+    if pmcid and not identifiers.is_valid_pmcid(identifiers.normalize_pmcid(pmcid)):
+        errors["pmcid"] = f"“{pmcid}” is not a PMCID: it should look like PMC1234567."
+    return errors
+
 
 @dataclass(frozen=True)
 class SourceLink:
@@ -102,6 +154,13 @@ class Reference(models.Model):
     editors = models.JSONField(default=list, blank=True, help_text="CSL names of editors, as for authors.")
     authors_text = models.TextField(
         editable=False, blank=True, help_text="Author names, flattened for search."
+    )
+    match_title = models.CharField(
+        max_length=MATCH_TITLE_LENGTH,
+        editable=False,
+        blank=True,
+        db_index=True,
+        help_text="The title reduced to letters and digits, to find the same work on import.",
     )
     title = models.TextField()
     container_title = models.CharField(
@@ -155,6 +214,10 @@ class Reference(models.Model):
                 violation_error_message="Another reference already has this PMID.",
             ),
         ]
+        indexes = [
+            # DOIs are matched case-insensitively (demo fixtures predate lower-casing them).
+            models.Index(Lower("doi"), name="reference_doi_folded"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key}: {self.title[:80]}"
@@ -163,16 +226,7 @@ class Reference(models.Model):
         return reverse("reference-detail", kwargs={"key": self.key})
 
     def clean(self) -> None:
-        self.doi = identifiers.normalize_doi(self.doi)
-        self.pmid = identifiers.normalize_pmid(self.pmid)
-        self.pmcid = identifiers.normalize_pmcid(self.pmcid)
-        errors = {}
-        if self.doi and not identifiers.is_valid_doi(self.doi):
-            errors["doi"] = f"“{self.doi}” is not a DOI: it should look like 10.1234/abc."
-        if self.pmid and not identifiers.is_valid_pmid(self.pmid):
-            errors["pmid"] = f"“{self.pmid}” is not a PMID: it should be digits only."
-        if self.pmcid and not identifiers.is_valid_pmcid(self.pmcid):
-            errors["pmcid"] = f"“{self.pmcid}” is not a PMCID: it should look like PMC1234567."
+        errors = self.clean_identifiers()
         if self.pk and (old_key := self.stored_key()) not in (None, self.key):
             for _receiver, refusal in reference_key_changing.send(Reference, reference=self, old_key=old_key):
                 if refusal:
@@ -180,9 +234,18 @@ class Reference(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs) -> None:
-        self.authors_text = "; ".join(_name_text(name) for name in self.authors or [])
-        super().save(*args, **kwargs)
+    def clean_identifiers(self) -> dict[str, str]:
+        """Normalise the DOI, PMID and PMCID; the message for each that is malformed. No queries."""
+        self.doi = identifiers.normalize_doi(self.doi)
+        self.pmid = identifiers.normalize_pmid(self.pmid)
+        self.pmcid = identifiers.normalize_pmcid(self.pmcid)
+        return identifier_errors({"doi": self.doi, "pmid": self.pmid, "pmcid": self.pmcid})
+
+    def set_derived_fields(self) -> None:
+        """The fields kept for search and matching. Every save sets them (``signals``, which covers
+        ``loaddata`` too); bulk writes must call this themselves."""
+        self.authors_text = "; ".join(name_display(name) for name in self.authors or [])
+        self.match_title = identifiers.normalize_title(self.title)[:MATCH_TITLE_LENGTH]
 
     def stored_key(self) -> str | None:
         """The key as the database holds it (None for a reference not saved yet)."""
@@ -266,7 +329,56 @@ class Reference(models.Model):
         return item
 
 
-def _name_text(name: dict) -> str:
-    if "literal" in name:
-        return name["literal"]
-    return " ".join(part for part in (name.get("given", ""), name.get("family", "")) if part)
+class ReferenceImport(models.Model):
+    """One reference file an editor uploaded: kept from the preview until it is imported.
+
+    The file waits here between preview and confirm (any app server, or the task worker, can
+    read it), and a large import reports its progress here while a background task runs it.
+    The file itself is dropped once the import has finished or failed; the record stays, as the
+    history of who imported what.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed, not imported"
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed, nothing imported"
+
+    file_name = models.CharField(max_length=255)
+    format = models.CharField(max_length=20, help_text="A ``references.formats.FORMATS`` name.")
+    encoding = models.CharField(max_length=40, blank=True, help_text="Chosen on upload; empty to detect.")
+    data = models.BinaryField(editable=False, help_text="The uploaded file, until it has been imported.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)
+    stage = models.CharField(max_length=100, blank=True, help_text="What a running import is doing.")
+    records_total = models.PositiveIntegerField(default=0, help_text="Records in the file.")
+    records_done = models.PositiveIntegerField(default=0, help_text="Records checked so far.")
+    created_count = models.PositiveIntegerField("new", default=0)
+    updated_count = models.PositiveIntegerField("updated", default=0)
+    unchanged_count = models.PositiveIntegerField("unchanged", default=0)
+    left_out_count = models.PositiveIntegerField("left out", default=0)
+    message = models.TextField(blank=True, help_text="Why the import failed, or what it did.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "reference import"
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:references_reference_import_progress", kwargs={"pk": self.pk})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return round(100 * self.records_done / self.records_total) if self.records_total else 0

@@ -16,8 +16,8 @@ from reversion.models import Version
 from reversion_compare.helpers import generate_dmp_diff
 from taggit.models import Tag, TaggedItem
 
-from references.formats.records import RECORD_FIELDS
 from references.models import Reference
+from references.record import RECORD_FIELDS
 
 from .. import transfer
 from ..models import Article, Document, Nutrient

@@ -27,6 +27,7 @@ from django.http import HttpRequest
 from taggit.models import Tag, TaggedItem
 
 from references.models import Reference
+from references.signals import references_written
 
 from .. import signals
 from ..models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, Nutrient
@@ -37,7 +38,7 @@ VERSIONED = (Article, Nutrient, Reference)
 # What a request did, by the end of its URL name (admin views name their own changes).
 REQUEST_COMMENTS = (
     ("_import_content", "Imported from a content file in the admin"),
-    ("_process_import", "Imported from a file in the admin"),
+    ("_import_progress", "Imported from a file in the admin"),
     ("_import", "Imported from a file in the admin"),
     ("_lookup", "Added by PMID/DOI look-up in the admin"),
 )
@@ -150,6 +151,15 @@ def version_write(*, obj, origin: Origin) -> None:
         reversion.add_to_revision(obj)
 
 
+def versions_write(*, objs, origin: Origin) -> None:
+    """One revision holding a version of each of ``objs`` that differs from its last one."""
+    with reversion.create_revision(manage_manually=True):
+        reversion.set_user(origin.author)
+        reversion.set_comment(origin.comment_for(objs[0]) if objs else "")
+        for obj in objs:
+            reversion.add_to_revision(obj)
+
+
 def _write_committed(model: type, pk, origin: Origin) -> None:
     obj = model._base_manager.filter(pk=pk).first()
     if obj is not None:
@@ -174,6 +184,25 @@ def _document_changed(sender, document, **kwargs) -> None:
     _changed(sender, document)
 
 
+def _references_written(
+    sender, created: list[str], updated: list[str], user=None, source="", **kwargs
+) -> None:
+    """A bulk import wrote these references (no ``post_save``): one revision for all of them.
+
+    A background import runs in the task worker, outside the request that asked for it: the
+    signal then names the user and what wrote the references."""
+    keys, origin = [*created, *updated], current_origin()
+    if origin.request is None and (user is not None or source):
+        origin = Origin(user=user, comment=source or origin.process, process=origin.process)
+
+    def write() -> None:
+        references = list(Reference._base_manager.filter(key__in=keys).order_by("pk"))
+        if references:
+            versions_write(objs=references, origin=origin)
+
+    transaction.on_commit(write, using=router.db_for_write(Reference))
+
+
 def register_models() -> None:
     """Register what history keeps with reversion, and start listening for changes. Idempotent."""
     if reversion.is_registered(Article):
@@ -195,3 +224,4 @@ def register_models() -> None:
         post_save.connect(_changed, sender=model, dispatch_uid=f"history-{model.__name__}")
         pre_delete.connect(_deleting, sender=model, dispatch_uid=f"history-delete-{model.__name__}")
     signals.document_changed.connect(_document_changed, dispatch_uid="history-touch")
+    references_written.connect(_references_written, dispatch_uid="history-references-written")

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from reversion.models import Version
 
-from references.formats.records import RECORD_FIELDS
 from references.models import Reference
+from references.record import RECORD_FIELDS
 
 from .. import transfer, workflow
 from ..citing import citations_sync

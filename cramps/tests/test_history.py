@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import override_settings
 from reversion.models import Version
 
 from cramps.models import Article, Citation, Nutrient, Status
@@ -167,10 +168,10 @@ def test_a_dry_run_keeps_no_version(committed):
 def test_reference_import_in_the_admin_and_by_command_keeps_versions(admin_client, committed):
     medline = SAMPLES / "medline" / "pubmed_result2.txt"
     preview = admin_client.post("/admin/references/reference/import/", {
-        "resource": "0", "format": "", "import_file": SimpleUploadedFile(medline.name, medline.read_bytes())})  # fmt: skip
+        "format": "", "import_file": SimpleUploadedFile(medline.name, medline.read_bytes())})  # fmt: skip
     with committed():
         admin_client.post(
-            "/admin/references/reference/process_import/", preview.context["confirm_form"].initial
+            f"/admin/references/reference/import/{preview.context['job'].pk}/", {"confirm": "1"}
         )
     imported = Reference.objects.order_by("pk").first()
     assert (latest(imported).revision.user.username, latest(imported).revision.get_comment()) == (
@@ -425,3 +426,28 @@ def test_history_diff_and_recover_pages_escape_everything(client, committed):
     for url, text in zip([*urls, "recover list", "recover"], texts, strict=True):
         assert "<script>alert" not in text and "<img src=x" not in text, url
         assert "&lt;script&gt;alert" in text, url
+
+
+@pytest.mark.django_db(transaction=True)  # the worker runs after the request, as in production
+def test_an_import_the_worker_runs_keeps_versions_naming_who_asked(admin_client, settings):
+    settings.CRAMPS_IMPORT_BACKGROUND_ROWS = 2
+    preview = admin_client.post("/admin/references/reference/import/", {
+        "format": "", "import_file": SimpleUploadedFile("three.csv", b"title\nOne\nTwo\nThree\n")})  # fmt: skip
+    queued = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with override_settings(TASKS=queued):
+        admin_client.post(
+            f"/admin/references/reference/import/{preview.context['job'].pk}/", {"confirm": "1"}
+        )
+        assert not Reference.objects.exists()
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    imported = list(Reference.objects.order_by("pk"))
+    assert [reference.title for reference in imported] == ["One", "Two", "Three"]
+    for reference in imported:
+        revision = latest(reference).revision
+        assert (revision.user.username, revision.get_comment()) == (
+            "admin",
+            "Imported from a file in the admin",
+        )
+    # One revision for the whole import, not one per reference.
+    assert len({latest(reference).revision_id for reference in imported}) == 1

@@ -1,7 +1,9 @@
 """Citation rows and cached HTML stay in step with the text, whatever saved it."""
 
 import json
+import tempfile
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -91,6 +93,27 @@ def test_a_reference_added_after_a_page_cites_it_gets_its_number(client, refs):
 
     assert rows(article) == {"alpha": 1, "zeta2024": 2}
     assert rows(nutrient) == {"zeta2024": 1}
+    assert "[?]" not in client.get(article.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("others", [0, 150], ids=["a few references", "more than the query takes"])
+def test_references_a_file_import_adds_give_their_numbers_to_pages_citing_them(client, refs, others):
+    article = Article.objects.create(
+        title="Early", body="Known [@alpha], new [@zeta2024] and [@eta2025].", status=Status.PUBLISHED
+    )
+    assert rows(article) == {"alpha": 1}
+    keys = [f"other{n}" for n in range(others)] + ["zeta2024", "eta2025"]
+    ris = "".join(
+        f"TY  - JOUR\nID  - {key}\nTI  - A study called {key}\nAU  - Writer, A\nPY  - 2024\nER  - \n\n"
+        for key in keys
+    )
+    path = Path(tempfile.mkdtemp()) / "two.ris"
+    path.write_text(ris)
+
+    call_command("import_references", str(path), stdout=StringIO(), stderr=StringIO())
+
+    assert set(Reference.objects.values_list("key", flat=True)) >= {"zeta2024", "eta2025"}
+    assert rows(article) == {"alpha": 1, "zeta2024": 2, "eta2025": 3}
     assert "[?]" not in client.get(article.get_absolute_url()).content.decode()
 
 

@@ -1,9 +1,11 @@
 """BibTeX files, read and written with bibtexparser 2; LaTeX decoded to Unicode with pylatexenc.
 
 Reading: ``@string`` macros are resolved (also inside ``#`` concatenations, which bibtexparser
-leaves alone), names are split by bibtexparser's middlewares, and LaTeX is decoded field by
+leaves alone), names are split with bibtexparser's name rules, and LaTeX is decoded field by
 field here rather than by ``LatexDecodingMiddleware``, so that URLs and DOIs, where ``%`` and
-``_`` are not LaTeX, stay as written. ``crossref`` is not followed. Writing: UTF-8, escaping only
+``_`` are not LaTeX, stay as written. ``crossref`` is not followed. As BibTeX itself does, a
+field repeated within an entry (Scopus writes ``funding_details`` twice) keeps its first value
+and a repeated entry key is not fatal; both are reported as warnings. Writing: UTF-8, escaping only
 the characters LaTeX would choke on, and bracing words like "DNA" or "eLife" so that styles
 which lower-case titles leave them alone.
 """
@@ -14,11 +16,27 @@ import bibtexparser
 from bibtexparser import middlewares
 from bibtexparser.exceptions import BlockAbortedException
 from bibtexparser.library import Library
-from bibtexparser.model import Entry, Field, MiddlewareErrorBlock, ParsingFailedBlock
+from bibtexparser.middlewares.names import (
+    InvalidNameError,
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
+from bibtexparser.middlewares.parsestack import default_parse_stack
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    Field,
+    ParsingFailedBlock,
+)
 from pylatexenc import latexwalker, macrospec
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
-from .records import ParseError, build_record, date_from, keyed, read_text, year_from
+from .. import identifiers
+from ..matching import keyed
+from ..record import Problem, build_record, is_trailing_suffix
+from ..text import date_from
+from .common import ParsedRecords, ParseError, read_text
 
 TYPES = {
     "article": "article-journal",
@@ -94,21 +112,54 @@ def latex_to_text(value: str) -> str:
     return _DECODER.latex_to_text(value, latex_context=_PARSING_CONTEXT)
 
 
-def parse(data: bytes | str) -> list[dict]:
-    library = bibtexparser.parse_string(
-        read_text(data),
-        append_middleware=[
-            middlewares.NormalizeFieldKeys(),
-            _ResolveConcatenation(),
-            middlewares.SeparateCoAuthors(),
-            middlewares.SplitNameParts(),
-        ],
-    )
+def parse(data: bytes | str) -> ParsedRecords:
+    # Split only; repeated fields and keys are dealt with here, then the middlewares run.
+    library = bibtexparser.parse_string(read_text(data), parse_stack=[])
+    problems: dict[int, list[Problem]] = {}
+    for block in library.failed_blocks:
+        if not isinstance(block, DuplicateFieldKeyBlock | DuplicateBlockKeyBlock):
+            raise ParseError(_failure_message(block))
+        entry = block.ignore_error_block
+        if isinstance(block, DuplicateBlockKeyBlock):
+            taken = {other.key for other in library.entries}
+            new_key = next(
+                f"{block.key}-{n}" for n in range(2, len(taken) + 3) if f"{block.key}-{n}" not in taken
+            )
+            problems.setdefault(id(entry), []).append(
+                Problem(
+                    "key", block.key, f"repeats the key of an earlier entry; this one becomes “{new_key}”."
+                )
+            )
+            entry.key = new_key
+        library.replace(block, entry, fail_on_duplicate_key=False)
+    for entry in library.entries:
+        _first_of_each_field(entry, problems.setdefault(id(entry), []))
+    for middleware in [*default_parse_stack(), middlewares.NormalizeFieldKeys(), _ResolveConcatenation()]:
+        library = middleware.transform(library)
     if library.failed_blocks:
         raise ParseError(_failure_message(library.failed_blocks[0]))
     if not library.entries:
         raise ParseError("No BibTeX entries found: an entry looks like '@article{key, title = {…}, …}'.")
-    return [_record(entry) for entry in library.entries]
+    records, fields = [], set()
+    for entry in library.entries:
+        records.append(_record(entry, problems.get(id(entry), [])))
+        fields |= set(entry.fields_dict)
+    return ParsedRecords(records, format="bibtex", unused=sorted(fields - _READ_FIELDS))
+
+
+def _first_of_each_field(entry: Entry, problems: list[Problem]) -> None:
+    """Keep the first of a repeated field (BibTeX warns and does the same), naming the others."""
+    seen: set[str] = set()
+    kept = []
+    for field in entry.fields:
+        name = field.key.lower()
+        if name in seen:
+            problems.append(Problem(name, str(field.value), "repeats a field given earlier in the entry; "
+                                                             "the first one is kept."))  # fmt: skip
+            continue
+        seen.add(name)
+        kept.append(field)
+    entry.fields = kept
 
 
 def _failure_message(block: ParsingFailedBlock) -> str:
@@ -116,9 +167,7 @@ def _failure_message(block: ParsingFailedBlock) -> str:
     error = block.error
     if isinstance(error, BlockAbortedException):
         return f"{where} is malformed: {error.abort_reason.strip()} (unbalanced braces or quotes?)"
-    if isinstance(block, MiddlewareErrorBlock):
-        return f"{where} has a name that cannot be read: {error}"
-    return f"{where}: {error}"
+    return f"{where} cannot be read ({type(error).__name__})."
 
 
 class _ResolveConcatenation(middlewares.BlockMiddleware):
@@ -164,7 +213,14 @@ def _resolve_part(part: str, macros: dict[str, str]) -> str:
     return macros.get(part.lower(), part)
 
 
-def _record(entry: Entry) -> dict:
+_READ_FIELDS = {
+    "author", "editor", "title", "booktitle", "journal", "journaltitle", "shortjournal", "journalabbrev", "year",
+    "date", "volume", "number", "issue", "pages", "publisher", "school", "institution", "organization", "address",
+    "location", "edition", "url", "doi", "pmid", "eprint", "eprinttype", "pmcid", "isbn", "urldate", "abstract",
+}  # fmt: skip
+
+
+def _record(entry: Entry, problems: list[Problem]) -> dict:
     def text(*names: str) -> str:
         for name in names:
             value = entry.fields_dict.get(name)
@@ -175,16 +231,17 @@ def _record(entry: Entry) -> dict:
     entry_type = entry.entry_type.lower()
     csl_type = TYPES.get(entry_type) or ("webpage" if entry_type == "misc" and text("url") else "document")
     url = text("url")
-    doi = text("doi") or (url if re.match(r"https?://(dx\.)?doi\.org/10\.", url, re.IGNORECASE) else "")
-    return build_record(
+    doi = text("doi") or (identifiers.valid_doi(url) if re.search(r"doi\.", url, re.IGNORECASE) else "")
+    authors, editors = _names(entry, "author", problems), _names(entry, "editor", problems)
+    record = build_record(
         type=csl_type,
         key=entry.key,
-        authors=_names(entry, "author"),
-        editors=_names(entry, "editor"),
+        authors=authors,
+        editors=editors,
         title=text("title"),
         container_title=text("booktitle") if csl_type in _IN_BOOK else text("journal", "journaltitle"),
         container_title_short=text("shortjournal", "journalabbrev"),
-        issued_year=year_from(text("year")) or year_from(text("date")),
+        issued_year=text("year") or text("date"),
         volume=text("volume"),
         issue=text("number", "issue") if csl_type == "article-journal" else text("issue"),
         pages=text("pages"),
@@ -198,21 +255,37 @@ def _record(entry: Entry) -> dict:
         isbn=text("isbn"),
         accessed=date_from(text("urldate")),
         abstract=text("abstract"),
-        note=text("note"),
     )
+    record.problems[:0] = problems
+    return record
 
 
-def _names(entry: Entry, field_name: str) -> list[dict]:
-    """CSL names from bibtexparser's NameParts; a name that is one braced group is an organisation."""
+def _names(entry: Entry, field_name: str, problems: list[Problem]) -> list[dict]:
+    """CSL names, split as BibTeX does; a name that is one braced group is an organisation."""
     field = entry.fields_dict.get(field_name)
     names = []
-    for parts in field.value if field else []:
+    for text in split_multiple_persons_names(str(field.value)) if field else []:
+        try:
+            parts = parse_single_name_into_parts(text)
+        except InvalidNameError as error:
+            problems.append(
+                Problem(field_name, text, f"cannot be split into name parts ({error}); read loosely.")
+            )
+            parts = parse_single_name_into_parts(text, strict=False)
         if not (parts.first or parts.von or parts.jr) and len(parts.last) == 1 and parts.last[0][:1] == "{":
             names.append({"literal": latex_to_text(parts.last[0])})
             continue
-        family = " ".join(latex_to_text(part) for part in parts.von + parts.last + parts.jr)
-        given = " ".join(latex_to_text(part) for part in parts.first)
-        names.append({"family": family, "given": given})
+        if not parts.jr and len(parts.first + parts.last) > 1 and is_trailing_suffix(parts.last[-1]):
+            # "Amos B. Smith Jr.": BibTeX would make "Jr." the family name; Cramps' one suffix rule does not.
+            parts.jr = [parts.last.pop()]
+            if not parts.last:
+                parts.last = [parts.first.pop()]
+        name = {
+            "family": " ".join(latex_to_text(part) for part in parts.von + parts.last),
+            "given": " ".join(latex_to_text(part) for part in parts.first),
+            "suffix": " ".join(latex_to_text(part) for part in parts.jr),
+        }
+        names.append({part: value for part, value in name.items() if value})
     return names
 
 
@@ -261,6 +334,8 @@ def _names_value(names: list[dict]) -> str:
             return "{" + _escape(name["literal"]) + "}"
         family = _escape(name.get("family", ""))
         family = "{" + family + "}" if " and " in family.lower() else family
+        if name.get("suffix"):  # BibTeX's "von Last, Jr, First"
+            return f"{family}, {_escape(name['suffix'])}, {_escape(name.get('given', ''))}".rstrip(", ")
         return f"{family}, {_escape(name['given'])}" if name.get("given") else family
 
     return " and ".join(one(name) for name in names)

@@ -4,7 +4,7 @@ import html
 import re
 
 from .. import identifiers
-from .records import empty_record
+from ..record import build_record
 
 CROSSREF_TYPES = {
     "journal-article": "article-journal",
@@ -34,8 +34,7 @@ def record_from_crossref(work: dict) -> dict:
     doi = identifiers.valid_doi(work.get("DOI") or "")
     # For a whole book Crossref's container-title is its series, which CSL would print as a container.
     in_container = csl_type != "book"
-    record = empty_record(type="article-journal")
-    record.update(
+    return build_record(
         type=csl_type,
         authors=_crossref_names(work.get("author")),
         editors=_crossref_names(work.get("editor")),
@@ -55,7 +54,6 @@ def record_from_crossref(work: dict) -> dict:
         isbn=_string(_first(work.get("ISBN"))),
         abstract=_jats_text(work.get("abstract") or ""),
     )
-    return record
 
 
 def _first(values: object) -> object:
@@ -107,6 +105,3 @@ def _jats_text(value: str) -> str:
     value = re.sub(r"</(?:jats:)?p>", "\n\n", value)
     paragraphs = (_markup_text(paragraph) for paragraph in value.split("\n\n"))
     return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
-
-
-# HTTP

@@ -1,25 +1,21 @@
 """CSL-JSON: a JSON list of CSL items, as Zotero, Better BibTeX, Manubot, pandoc and citeproc use.
 
 A single item object is read as a list of one. CSL-JSON has no envelope to recognise it by,
-so every item must be an object with a ``title``: anything else is taken to be some other
-JSON and refused (a Crossref API answer is named as such; it belongs to ``lookup``).
+so a file in which no item has a ``title`` is taken to be some other JSON and refused (a
+Crossref API answer is named as such; it belongs to ``lookup``). An item that is not an
+object, or a name list that is not one, is left out with a warning. A type Cramps does not
+model (``legal-case``, ``patent``…) becomes "document".
 """
 
 import datetime
 import json
 
-from .records import (
-    CSL_TYPES,
-    ParseError,
-    build_record,
-    find_pmcid,
-    find_pmid,
-    keyed,
-    read_text,
-    year_from,
-)
+from .. import identifiers
+from ..matching import keyed
+from ..record import CSL_TYPES, Problem, Record, build_record, empty_record
+from .common import ParsedRecords, ParseError, load_json, read_text
 
-# CSL types Cramps does not store → the nearest one it does.
+# CSL types Cramps does not store → the nearest one it does; any other type is a "document".
 NEAREST_TYPES = {
     "article-magazine": "article-journal",
     "article-newspaper": "article-journal",
@@ -30,17 +26,18 @@ NEAREST_TYPES = {
     "entry-encyclopedia": "chapter",
     "post": "webpage",
     "post-weblog": "webpage",
-    "manuscript": "document",
 }
+# Every variable this reader imports; the others are listed as unused in the import preview. The
+# note is searched for a PMID but not imported: it is the file owner's jotting.
+_READ_KEYS = {
+    "id", "type", "author", "editor", "title", "container-title", "container-title-short", "journalAbbreviation",
+    "short-container-title", "issued", "volume", "issue", "page", "publisher", "publisher-place", "edition", "URL",
+    "DOI", "PMID", "PMCID", "ISBN", "accessed", "abstract",
+}  # fmt: skip
 
 
-def parse(data: bytes | str) -> list[dict]:
-    try:
-        items = json.loads(read_text(data))
-    except json.JSONDecodeError as error:
-        raise ParseError(
-            f"CSL-JSON: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}."
-        ) from None
+def parse(data: bytes | str) -> ParsedRecords:
+    items = load_json(read_text(data), "CSL-JSON")
     if isinstance(items, dict):
         if "message-type" in items and "message" in items:
             raise ParseError(
@@ -51,28 +48,37 @@ def parse(data: bytes | str) -> list[dict]:
         raise ParseError("CSL-JSON: the file should hold a list of items ([{…}, {…}]).")
     if not items:
         raise ParseError("CSL-JSON: the list of items is empty.")
-    return [_record(item, number) for number, item in enumerate(items, 1)]
+    if not any(isinstance(item, dict) and _text(item.get("title")) for item in items):
+        first = items[0]
+        found = ", ".join(list(first)[:8]) if isinstance(first, dict) else type(first).__name__
+        raise ParseError(
+            f"CSL-JSON: no item has a title, so this does not look like CSL-JSON (the first item: {found or 'empty'})."
+        )
+    keys = {key for item in items if isinstance(item, dict) for key in item}
+    return ParsedRecords(
+        [_record(item) for item in items],
+        format="csljson",
+        unused=sorted(keys - _READ_KEYS, key=str.casefold),
+    )
 
 
-def _record(item: object, number: int) -> dict:
-    where = f"CSL-JSON, item {number}"
+def _record(item: object) -> Record:
     if not isinstance(item, dict):
-        raise ParseError(f"{where} is a {type(item).__name__}, not an object with CSL fields.")
-    if "id" in item:
-        where += f" (id {item['id']!r})"
-    title = _text(item.get("title"))
-    if not title:
-        found = ", ".join(list(item)[:8]) or "none"
-        raise ParseError(f"{where} has no title, so it does not look like a CSL item (its keys: {found}).")
-    csl_type = _text(item.get("type"))
-    csl_type = csl_type if csl_type in CSL_TYPES else NEAREST_TYPES.get(csl_type, "")
+        record = empty_record("document")
+        record.problem("item", type(item).__name__, "is not an object with CSL fields; left out.")
+        return record
+    problems: list[Problem] = []
+    written_type = _text(item.get("type"))
+    csl_type = written_type if written_type in CSL_TYPES else NEAREST_TYPES.get(written_type, "")
     container = _text(item.get("container-title"))
-    return build_record(
+    if written_type and not csl_type:
+        csl_type = "document"
+    record = build_record(
         type=csl_type or ("article-journal" if container else "document"),
         key=_text(item.get("id")),
-        authors=_names(item.get("author"), where, "author"),
-        editors=_names(item.get("editor"), where, "editor"),
-        title=title,
+        authors=_names(item.get("author"), "author", problems),
+        editors=_names(item.get("editor"), "editor", problems),
+        title=_text(item.get("title")),
         container_title=container,
         container_title_short=_text(
             item.get("container-title-short")
@@ -89,13 +95,16 @@ def _record(item: object, number: int) -> dict:
         url=_text(item.get("URL")),
         doi=_text(item.get("DOI")),
         # Zotero keeps ids it has no CSL field for in the note ("Extra"): "PMID: 25992719".
-        pmid=_text(item.get("PMID")) or find_pmid(_text(item.get("note"))),
-        pmcid=_text(item.get("PMCID")) or find_pmcid(_text(item.get("note"))),
+        pmid=_text(item.get("PMID")) or identifiers.find_pmid(_text(item.get("note"))),
+        pmcid=_text(item.get("PMCID")) or identifiers.find_pmcid(_text(item.get("note"))),
         isbn=_text(item.get("ISBN")),
         accessed=_date(item.get("accessed")),
         abstract=_text(item.get("abstract")),
-        note=_text(item.get("note")),
     )
+    record.problems[:0] = problems
+    if written_type and written_type not in CSL_TYPES and written_type not in NEAREST_TYPES:
+        record.problem("type", written_type, f"is a type Cramps does not model; read as “{record['type']}”.")
+    return record
 
 
 def _text(value: object) -> str:
@@ -107,28 +116,26 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _names(value: object, where: str, field: str) -> list[dict]:
+def _names(value: object, field: str, problems: list[Problem]) -> list[dict]:
     if value in (None, ""):
         return []
     if not isinstance(value, list) or not all(isinstance(name, dict) for name in value):
-        raise ParseError(f'{where}: "{field}" should be a list of names like {{"family": …, "given": …}}.')
+        problems.append(Problem(field, str(value)[:200], 'is not a list of names like {"family": …, "given": …}; '
+                                                          "left out."))  # fmt: skip
+        return []
     names = []
     for name in value:
         if _text(name.get("literal")):
             names.append({"literal": _text(name["literal"])})
             continue
-        # Cramps keeps family and given only: particles and suffixes join the family name.
+        # Particles join the family ("van Gogh") or given name; the suffix stays a part of its own.
         family = " ".join(
-            part
-            for part in map(
-                _text, (name.get("non-dropping-particle"), name.get("family"), name.get("suffix"))
-            )
-            if part
+            part for part in map(_text, (name.get("non-dropping-particle"), name.get("family"))) if part
         )
         given = " ".join(
             part for part in map(_text, (name.get("given"), name.get("dropping-particle"))) if part
         )
-        names.append({"family": family, "given": given})
+        names.append({"family": family, "given": given, "suffix": _text(name.get("suffix"))})
     return names
 
 
@@ -140,13 +147,11 @@ def _date_parts(value: object) -> list:
     return []
 
 
-def _year(value: object) -> int | None:
+def _year(value: object) -> str:
     """The year of a CSL date given as date-parts, as ``raw``/``literal`` text, or as a bare string."""
     if parts := _date_parts(value):
-        return year_from(parts[0])
-    return year_from(
-        _text(value.get("raw") or value.get("literal")) if isinstance(value, dict) else _text(value)
-    )
+        return _text(parts[0])
+    return _text(value.get("raw") or value.get("literal")) if isinstance(value, dict) else _text(value)
 
 
 def _date(value: object) -> datetime.date | None:

@@ -8,21 +8,30 @@ small reader. PubMed is the only producer, so there is no writer.
 
 import re
 
-from ..names import name_from_text
-from .records import ParseError, build_record, isbn_from, read_text, year_from
+from ..record import build_record, name_from_initials, name_from_text
+from ..text import isbn_from
+from .common import ParsedRecords, ParseError, read_text
 
 _TAG = re.compile(r"([A-Z][A-Z0-9]{1,3}) *$")
 _BOOK_TYPES = {"book chapter": "chapter", "book": "book", "dataset": "dataset", "preprint": "article"}
 
 
-def parse(data: bytes | str) -> list[dict]:
+# Every tag this reader looks at; the others (MeSH terms, grants, affiliations…) are listed as unused.
+_READ_TAGS = {"PMID", "PT", "FAU", "AU", "CN", "FED", "ED", "TI", "BTI", "JT", "TA", "DP", "VI", "IP", "PG", "PB",
+              "PL", "EN", "LID", "AID", "PMC", "ISBN", "IS", "AB"}  # fmt: skip
+
+
+def parse(data: bytes | str) -> ParsedRecords:
     text = read_text(data)
-    records = [_record(fields) for fields in _split_records(text)]
-    if not records:
+    split = _split_records(text)
+    if not split:
         raise ParseError(
             "No PubMed/MEDLINE records found: a record starts with a line like 'PMID- 12345678'."
         )
-    return records
+    tags = {name for fields in split for name, _ in fields}
+    return ParsedRecords(
+        [_record(fields) for fields in split], format="medline", unused=sorted(tags - _READ_TAGS)
+    )
 
 
 def _split_records(text: str) -> list[list[list[str]]]:
@@ -69,15 +78,16 @@ def _record(fields: list[list[str]]) -> dict:
         # FAU has the full name ("Rude, Robert K"); AU only initials ("Rude RK"), for old records.
         authors=(
             [name_from_text(name) for name in values("FAU")]
-            or [_initials_name(name) for name in values("AU")]
+            or [name_from_initials(name) for name in values("AU")]
         )
         + [{"literal": name} for name in values("CN")],
-        editors=[name_from_text(name) for name in values("FED")] or [_initials_name(n) for n in values("ED")],
+        editors=[name_from_text(name) for name in values("FED")]
+        or [name_from_initials(n) for n in values("ED")],
         # PubMed ends every title with a full stop; citation styles add their own.
         title=re.sub(r"(?<!\.)\.$", "", first("TI") or (first("BTI") if csl_type == "book" else "")),
         container_title=first("BTI") if csl_type == "chapter" else first("JT"),
         container_title_short="" if is_book else first("TA"),
-        issued_year=year_from(first("DP")),
+        issued_year=first("DP"),
         volume=first("VI"),
         issue=first("IP"),
         pages=first("PG"),
@@ -90,12 +100,6 @@ def _record(fields: list[list[str]]) -> dict:
         isbn=first("ISBN") or isbn_from(" ".join(values("IS"))),
         abstract=first("AB"),
     )
-
-
-def _initials_name(text: str) -> dict:
-    """MEDLINE's short form, "Rude RK" → Rude / RK."""
-    family, _, initials = text.rpartition(" ")
-    return {"family": family, "given": initials} if family else {"family": initials}
 
 
 def _tagged_id(values: list[str], kind: str) -> str:

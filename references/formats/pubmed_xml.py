@@ -9,8 +9,8 @@ import re
 
 from lxml import etree
 
-from .. import identifiers
-from .records import ParseError, empty_record
+from ..record import build_record
+from .common import ParseError
 
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -41,8 +41,7 @@ def _pubmed_article(element: etree._Element) -> dict:
     # The article's own ids: PubmedData/ReferenceList holds the ids of the works it cites.
     own_ids = element.find("PubmedData/ArticleIdList")
     journal_issue = article.find("Journal/JournalIssue")
-    record = empty_record(type="article-journal")
-    record.update(
+    return build_record(
         type="article-journal",
         authors=_pubmed_names(article.find("AuthorList")),
         title=_text(article.find("ArticleTitle")),
@@ -54,14 +53,11 @@ def _pubmed_article(element: etree._Element) -> dict:
         volume=_text(article.find("Journal/JournalIssue/Volume")),
         issue=_text(article.find("Journal/JournalIssue/Issue")),
         pages=_pubmed_pages(article.find("Pagination")),
-        doi=identifiers.valid_doi(
-            _article_id(own_ids, "doi") or _text(article.find("ELocationID[@EIdType='doi']"))
-        ),
-        pmid=identifiers.normalize_pmid(_text(citation.find("PMID"))),
-        pmcid=identifiers.normalize_pmcid(_article_id(own_ids, "pmc")),
+        doi=_article_id(own_ids, "doi") or _text(article.find("ELocationID[@EIdType='doi']")),
+        pmid=_text(citation.find("PMID")),
+        pmcid=_article_id(own_ids, "pmc"),
         abstract=_pubmed_abstract(article.find("Abstract")),
     )
-    return record
 
 
 def _pubmed_book_article(element: etree._Element) -> dict:
@@ -74,8 +70,7 @@ def _pubmed_book_article(element: etree._Element) -> dict:
     book_title = _text(book.find("BookTitle"))
     own_ids = element.find("PubmedBookData/ArticleIdList")
     accession = _article_id(document.find("ArticleIdList"), "bookaccession")
-    record = empty_record(type="article-journal")
-    record.update(
+    return build_record(
         type="chapter" if chapter_title else "book",
         authors=_pubmed_names(document.find("AuthorList[@Type='authors']"))
         or _pubmed_names(book.find("AuthorList[@Type='authors']")),
@@ -89,12 +84,11 @@ def _pubmed_book_article(element: etree._Element) -> dict:
         edition=_text(book.find("Edition")),
         isbn=_text(book.find("Isbn")),
         url=f"https://www.ncbi.nlm.nih.gov/books/{accession}/" if accession else "",
-        doi=identifiers.valid_doi(_article_id(own_ids, "doi")),
-        pmid=identifiers.normalize_pmid(_text(document.find("PMID"))),
-        pmcid=identifiers.normalize_pmcid(_article_id(own_ids, "pmc")),
+        doi=_article_id(own_ids, "doi"),
+        pmid=_text(document.find("PMID")),
+        pmcid=_article_id(own_ids, "pmc"),
         abstract=_pubmed_abstract(document.find("Abstract")),
     )
-    return record
 
 
 def _article_id(id_list: etree._Element | None, id_type: str) -> str:
@@ -188,6 +182,3 @@ def _math_text(element: etree._Element) -> str:
             split = names.index("mprescripts")
             children = children[split + 1 :] + children[:split]
     return "".join(_math_text(child) for child in children)
-
-
-# Parsing Crossref

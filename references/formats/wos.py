@@ -8,8 +8,9 @@ import re
 
 import rispy
 
-from ..names import name_from_text
-from .records import build_record, check_tagged_records, join_pages, read_text, year_from
+from ..record import build_record, name_from_text
+from ..text import join_pages
+from .common import ParsedRecords, check_tagged_records, read_text
 
 _TAGS = (
     "PT AU AF BA BF CA GP BE TI SO SE LA DT AB C1 PU PI SN EI BN J9 JI PD PY VL IS BP EP AR DI PM UT ER"
@@ -18,6 +19,7 @@ _TAGS = (
 # further items, of the others a continued value.
 _MAPPING = {tag: tag for tag in (*_TAGS, "UK")}
 _LIST_TAGS = ["AU", "AF", "BA", "BF", "CA", "GP", "BE", "C1"]
+_READ_TAGS = "PT DT AU AF CA BE TI SO SE JI J9 PY PD VL IS BP EP AR PU PI DI PM BN AB ER".split()
 _TAG = re.compile(r"([A-Z][A-Z0-9])(?: |$)")
 
 
@@ -27,16 +29,18 @@ def is_wos(text: str) -> bool:
     return bool(re.match(r"FN |PT [A-Z]\s*$", first_line))
 
 
-def parse(data: bytes | str) -> list[dict]:
+def parse(data: bytes | str) -> ParsedRecords:
     text = read_text(data)
     lines = text.split("\n")
-    check_tagged_records(
+    _, stray = check_tagged_records(
         lines, _tag_of, start="PT", end="ER", format_name="Web of Science export", outside=("FN", "VR", "EF")
     )
     entries = rispy.WokParser(mapping=_MAPPING, list_tags=_LIST_TAGS, skip_unknown_tags=True).parse_lines(
         iter(lines)
     )
-    return [_record(entry) for entry in entries]
+    tags = {tag for line in lines if (tag := _tag_of(line))}
+    unused = sorted(tags - set(_READ_TAGS) - {"FN", "VR", "EF"})
+    return ParsedRecords([_record(entry) for entry in entries], format="wos", notes=stray, unused=unused)
 
 
 def _tag_of(line: str) -> str | None:
@@ -66,7 +70,7 @@ def _record(entry: dict) -> dict:
         title=first("TI"),
         container_title=first("SO", "SE"),
         container_title_short=first("JI", "J9"),
-        issued_year=year_from(first("PY", "PD")),
+        issued_year=first("PY", "PD"),
         volume=first("VL"),
         issue=first("IS"),
         pages=join_pages(first("BP"), first("EP")) or first("AR"),

@@ -2,7 +2,7 @@
 
 import datetime
 
-from references.formats.records import build_record
+from references.record import build_record
 
 
 def make_record(**overrides) -> dict:

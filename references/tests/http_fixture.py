@@ -6,6 +6,7 @@ HTTP client (headers, quoting, errors, redirects) without touching the internet.
 
 import copy
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -27,11 +28,14 @@ class SeenRequest:
 
 
 class SampleServer:
-    """Serves ``samples/pubmed-xml`` at /efetch.fcgi and ``samples/crossref-json`` at /works/<doi>.
+    """Serves ``samples/pubmed-xml`` at /efetch.fcgi and /esearch.fcgi, ``samples/crossref-json`` at /works/<doi>.
 
     An EFetch for exactly the PMIDs of one file gets that file byte for byte; any other set gets
-    those files' articles regrouped, and unknown PMIDs are left out, as NCBI does. Anything else
-    is a 404. ``respond_with`` replaces the answer for a path, to stage failures.
+    those files' articles regrouped, and unknown PMIDs are left out, as NCBI does. An ESearch
+    (``retmode=json``) answers in NCBI's JSON shape with the PMIDs of the sample articles whose
+    title has every ``word[ti]`` of the term, an author with the ``name[au]`` family name and the
+    ``year[dp]`` year. Anything else is a 404. ``respond_with`` replaces the answer for a path, to
+    stage failures.
     """
 
     def __init__(self, samples: Path):
@@ -77,6 +81,9 @@ class SampleServer:
         )
         if split.path in self.responders:
             self.responders[split.path](handler)
+        elif split.path == "/esearch.fcgi":
+            term = urllib.parse.parse_qs(split.query).get("term", [""])[0]
+            send(handler, 200, self._esearch(term), "application/json; charset=UTF-8")
         elif split.path == "/efetch.fcgi":
             pmids = ",".join(urllib.parse.parse_qs(split.query).get("id", [])).split(",")
             send(handler, 200, self._efetch(pmids), "text/xml; charset=UTF-8")
@@ -99,6 +106,20 @@ class SampleServer:
                 answer.append(copy.deepcopy(self._pubmed_articles[pmid]))
         return etree.tostring(answer, xml_declaration=True, encoding="UTF-8")
 
+    def _esearch(self, term: str) -> bytes:
+        wanted: dict[str, list[str]] = {"ti": [], "au": [], "dp": []}
+        for part in term.split(" AND "):
+            match = re.fullmatch(r"(.+)\[(ti|au|dp)\]", part.strip())
+            if match:
+                wanted[match.group(2)].append(match.group(1).casefold())
+        found = [pmid for pmid, article in self._pubmed_articles.items() if _esearch_matches(article, wanted)]
+        answer = {
+            "header": {"type": "esearch", "version": "0.3"},
+            "esearchresult": {"count": str(len(found)), "retmax": str(len(found)), "retstart": "0",
+                              "idlist": found, "translationset": [], "querytranslation": term},
+        }  # fmt: skip
+        return json.dumps(answer).encode()
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -110,6 +131,19 @@ class SampleServer:
                 pass
 
         return Handler
+
+
+def _esearch_matches(article: etree._Element, wanted: dict[str, list[str]]) -> bool:
+    title_words = set(re.findall(r"[^\W_]+", "".join(article.find(".//ArticleTitle").itertext()).casefold()))
+    families = {name.casefold() for name in article.xpath(".//AuthorList/Author/LastName/text()")}
+    years = set(
+        re.findall(r"\d{4}", " ".join(article.xpath(".//Article/Journal/JournalIssue/PubDate//text()")))
+    )
+    return (
+        all(word in title_words for word in wanted["ti"])
+        and all(name in families for name in wanted["au"])
+        and all(year in years for year in wanted["dp"])
+    )
 
 
 def send(

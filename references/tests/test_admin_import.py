@@ -1,4 +1,4 @@
-"""The reference admin's import and export pages (django-import-export), driven as an editor would."""
+"""The reference admin's import (upload, preview, confirm, background) and export pages, as an editor uses them."""
 
 import io
 import json
@@ -10,37 +10,35 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import IntegrityError
+from django.db.models import QuerySet
+from django.test import override_settings
 
-from references.formats.records import RECORD_FIELDS
-from references.import_formats import EXPORT_FORMATS, IMPORT_FORMATS
-from references.models import Reference
+from references.export_formats import EXPORT_FORMATS
+from references.models import Reference, ReferenceImport
+from references.record import RECORD_FIELDS
 
 pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "/admin/references/reference/import/"
-CONFIRM_URL = "/admin/references/reference/process_import/"
 EXPORT_URL = "/admin/references/reference/export/"
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "0001_references.json"
 SEED_EXPORTS = Path(__file__).resolve().parent / "seed_exports"
+PATTERNS = Path(__file__).resolve().parent / "patterns"
 
 
-@pytest.fixture(autouse=True)
-def _uploads_in_the_cache(settings):
-    """Previews that are never confirmed would otherwise leave their upload in the temp folder."""
-    settings.IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
-
-
-def upload(client, name: str, data: bytes | str, format_title: str = ""):
-    """Post a file to the import page; ``format_title`` picks the format as the editor would, else detection."""
+def upload(client, name: str, data: bytes | str, format: str = "", encoding: str = ""):
+    """Post a file to the import page, as the editor would; the format is detected unless given."""
     data = data.encode() if isinstance(data, str) else data
-    form = {"resource": "0", "import_file": SimpleUploadedFile(name, data), "format": ""}
-    if format_title:
-        form["format"] = str([fmt().get_title() for fmt in IMPORT_FORMATS].index(format_title))
-    return client.post(IMPORT_URL, form)
+    return client.post(IMPORT_URL, {"import_file": SimpleUploadedFile(name, data), "format": format,
+                                    "encoding": encoding})  # fmt: skip
+
+
+def job_url(job: ReferenceImport) -> str:
+    return f"{IMPORT_URL}{job.pk}/"
 
 
 def confirm(client, preview):
-    return client.post(CONFIRM_URL, preview.context["confirm_form"].initial)
+    return client.post(job_url(preview.context["job"]), {"confirm": "1"})
 
 
 def snapshot() -> list[dict]:
@@ -57,6 +55,10 @@ def records() -> dict[str, dict]:
 
 def file_error(response) -> str:
     return " ".join(str(error) for errors in response.context["form"].errors.values() for error in errors)
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.wsgi_request._messages]
 
 
 @pytest.fixture
@@ -80,7 +82,8 @@ def test_import_page_offers_every_format_and_detection(admin_client):
     page = admin_client.get(IMPORT_URL).content.decode()
 
     for title in ("Detect from the file", "RIS (EndNote, Zotero, Mendeley)", "PubMed / MEDLINE (.nbib)", "BibTeX",
-                  "CSL-JSON", "CSV (spreadsheet)", "Excel workbook (.xlsx)", "JSON (Cramps columns)"):  # fmt: skip
+                  "CSL-JSON", "CSV or tab-separated", "Excel workbook (.xlsx)", "JSON (Cramps columns)",
+                  "Detect (UTF-8, or a guess)", "GB18030 (Chinese, GBK)"):  # fmt: skip
         assert title in page
 
 
@@ -90,7 +93,8 @@ def test_preview_then_confirm(admin_client, samples):
     )
 
     page = preview.content.decode()
-    assert "4 new, 0 to update, 0 unchanged, 0 duplicates left out." in page
+    assert "Read as PubMed / MEDLINE (.nbib), text in UTF-8; 4 records." in page
+    assert "4 new, 0 to update, 0 unchanged, 0 duplicates and 0 unreadable left out." in page
     assert page.count('<tr class="new">') == 4
     assert not Reference.objects.exists()
 
@@ -98,8 +102,11 @@ def test_preview_then_confirm(admin_client, samples):
 
     assert response.status_code == 302
     assert Reference.objects.count() == 4
-    messages = [str(message) for message in response.wsgi_request._messages]
-    assert messages == ["Import finished: 4 new, 0 updated, 0 unchanged, 0 duplicates left out."]
+    assert messages_of(response) == [
+        "Import finished: 4 new, 0 updated, 0 unchanged, 0 duplicates and 0 unreadable left out."
+    ]
+    job = ReferenceImport.objects.get()
+    assert (job.status, job.created_count, job.data, job.created_by.username) == ("done", 4, b"", "admin")
 
 
 def test_preview_marks_new_update_unchanged_and_duplicate(admin_client):
@@ -115,19 +122,29 @@ def test_preview_marks_new_update_unchanged_and_duplicate(admin_client):
         ',Magnesium,"Wester, PO",1987,,3296589,\n'
         ',Magnesium deficiency: a cause,"Rude, R",1998,https://doi.org/10.1000/rude,,\n'
         ',CRAMPS!,"Garrison, S",2020,,,\n'
+        ",,,,,,\n"
+        ',,"Smith, J",2001,,,\n'
     )
 
     preview = upload(admin_client, "mixed.csv", data)
 
     page = preview.content.decode()
-    assert "1 new, 1 to update, 1 unchanged, 2 duplicates left out." in page
-    rows = [(row.number, row.import_type) for row in preview.context["result"].rows]
-    assert rows == [(1, "new"), (2, "update"), (3, "skip"), (4, "duplicate"), (5, "duplicate")]
-    assert "Update (same DOI 10.1000/rude)" in page
-    assert "Unchanged (same PMID 3296589)" in page
-    assert "Duplicate of row 2 (same DOI 10.1000/rude)" in page
-    assert "Duplicate of row 1 (same title, first author and year)" in page
-    assert "<ins" in page and "13" in page  # the update's new volume is highlighted
+    assert "1 new, 1 to update, 1 unchanged, 2 duplicates and 1 unreadable left out." in page
+    rows = [(row.number, row.action) for row in preview.context["plan"].records]
+    assert rows == [
+        (1, "new"),
+        (2, "update"),
+        (3, "unchanged"),
+        (4, "duplicate"),
+        (5, "duplicate"),
+        (6, "skipped"),
+    ]
+    assert "(same DOI 10.1000/rude)" in page and ">@rude1998</a>" in page
+    assert "Unchanged <a" in page and "(same PMID 3296589)" in page
+    assert "Duplicate of record 2 (repeats record 2 (same DOI 10.1000/rude))" in page
+    assert "Duplicate of record 1 (repeats record 1 (same title, first author and year))" in page
+    assert "Left out: has no title, so it was left out." in page
+    assert "volume: <del>(empty)</del> → <ins>13</ins>" in page  # what the update changes
     assert snapshot() == before
 
     confirm(admin_client, preview)
@@ -144,16 +161,64 @@ def test_importing_the_same_file_again_changes_nothing(admin_client, samples):
 
     preview = upload(admin_client, "library.json", data)
 
-    assert "0 new, 0 to update, 17 unchanged, 0 duplicates left out." in preview.content.decode()
-    confirm(admin_client, preview)
+    page = preview.content.decode()
+    assert "0 new, 0 to update, 17 unchanged" in page
+    assert "Nothing to import: every record is already in the library as it is, or left out." in page
+    assert 'name="confirm"' not in page
     assert snapshot() == before
 
 
-# Import: bad input names the file, row and field; nothing changes
+def test_warnings_name_record_field_value_and_why(admin_client, samples):
+    preview = upload(
+        admin_client, "rayyan.ris", (samples / "ris" / "asreview-rayyan-endnote.ris").read_bytes()
+    )
+
+    page = preview.content.decode()
+    assert "Warnings (3)" in page
+    assert ("<tr><td>5</td><td>“Quarterly change”</td><td>url</td><td>&lt;Go to ISI&gt;://WOS:000298449100001</td>"
+            "<td>is not a web address; left out.</td></tr>") in page  # fmt: skip
+    assert "The file has these columns or fields, which Cramps does not read: A4 (subsidiary authors)" in page
+    assert "19 new" in page
+
+    confirm(admin_client, preview)
+
+    assert Reference.objects.count() == 19
+
+
+def test_the_encoding_guess_is_shown(admin_client):
+    preview = upload(admin_client, "gbk.bib", (PATTERNS / "gbk.bib").read_bytes())
+
+    page = preview.content.decode()
+    assert "text in GB18030 (Chinese, GBK) (guessed)" in page
+    assert "The file is not UTF-8: it looks like GB18030 (Chinese, GBK), and was read as that." in page
+    assert "镁缺乏与夜间腿部肌肉痉挛的关系研究" in page
+
+
+def test_a_chosen_encoding_is_used_at_confirm_too(admin_client):
+    data = "TY  - JOUR\nTI  - Судороги мышц\nER  - \n".encode("cp1251")
+
+    preview = upload(admin_client, "refs.ris", data, encoding="cp1251")
+    confirm(admin_client, preview)
+
+    assert Reference.objects.get().title == "Судороги мышц"
+
+
+def test_embase_csv_columns_are_used_and_the_rest_listed(admin_client):
+    preview = upload(admin_client, "embase.csv", (PATTERNS / "embase-columns.csv").read_bytes())
+
+    page = preview.content.decode()
+    assert "which Cramps does not read: Emtree Drug Index Terms, Full Record Link." in page
+    confirm(admin_client, preview)
+    reference = Reference.objects.get(pmid="32956536")
+    assert (reference.container_title, reference.issued_year, reference.authors[0]) == (
+        "Cochrane Database of Systematic Reviews", 2020, {"family": "Garrison", "given": "S.R."})  # fmt: skip
+
+
+# Import: bad input names the file and the problem; nothing changes
 
 
 @pytest.mark.parametrize(
-    ("name", "data", "format_title", "message"),
+    ("name", "data", "format", "message"),
     [
         ("bad.ris", "TY  - JOUR\nTI  - A\nER  - \nTI  - B\nER  - \n", "",
          "“bad.ris” could not be read: RIS, line 4: the TI line is outside any record"),
@@ -168,24 +233,30 @@ def test_importing_the_same_file_again_changes_nothing(admin_client, samples):
         ("utf16.ris", "TY  - JOUR\nTI  - A\nER  - \n".encode("utf-16-le"), "",
          "“utf16.ris” could not be read: This file looks like UTF-16 text without a byte-order mark."),
         ("utf16.txt", "TY  - JOUR\nTI  - A\nER  - \n".encode("utf-16-le"), "",
-         "“utf16.txt”: This file looks like UTF-16 text without a byte-order mark."),
-        ("refs.txt", "Just some notes.", "", "Cramps cannot tell what kind of file “refs.txt” is: choose its format."),
-        ("library.bib", "@article{a, title={A}}", "RIS (EndNote, Zotero, Mendeley)",
-         "“library.bib” could not be read: No RIS records found"),
+         "“utf16.txt” could not be read: This file looks like UTF-16 text without a byte-order mark."),
+        ("refs.txt", "Just some notes.", "",
+         "“refs.txt” could not be read: Cramps cannot tell what kind of file “refs.txt” is: choose its format."),
+        ("library.bib", "@article{a, title={A}}", "ris", "“library.bib” could not be read: No RIS records found"),
         ("refs.xlsx", b"PK\x03\x04 not really a workbook", "",
          "“refs.xlsx” could not be read: This is not a readable Excel (.xlsx) workbook"),
-        ("zotero.json", '[{"id": "a", "title": "A", "author": [{"family": "B"}]}]', "JSON (Cramps columns)",
+        ("zotero.json", '[{"id": "a", "title": "A", "author": [{"family": "B"}]}]', "json",
          "“zotero.json” could not be read: This is CSL-JSON, not Cramps' JSON columns"),
+        ("deep.json", "[" * 10_000 + "]" * 10_000, "",
+         "“deep.json” could not be read: CSL-JSON: the data is nested more than 20 levels deep"),
+        ("zotero.csv", "Item Type,Publication Year,Author\njournalArticle,2001,X\n", "",
+         "“zotero.csv” could not be read: The file has no “title” column, so no row can be read. Its columns: "
+         "Item Type, Publication Year, Author."),
+        ("untitled.csv", "title,doi\n,10.1000/a\n", "",
+         "“untitled.csv” could not be read: No record in this file can be imported (record 1: has no title"),
     ],
 )  # fmt: skip
-def test_unreadable_files_are_named_and_change_nothing(
-    admin_client, seeded, name, data, format_title, message
-):
-    response = upload(admin_client, name, data, format_title)
+def test_unreadable_files_are_named_and_change_nothing(admin_client, seeded, name, data, format, message):
+    response = upload(admin_client, name, data, format)
 
     assert response.status_code == 200
     assert message in file_error(response)
-    assert "confirm_form" not in response.context
+    assert "plan" not in response.context
+    assert not ReferenceImport.objects.exists()
     assert snapshot() == seeded
 
 
@@ -204,78 +275,160 @@ def test_default_size_limit_is_five_mebibytes(admin_client):
     assert "“huge.csv” is 5.0\xa0MB; Cramps imports files of up to 5.0\xa0MB." in file_error(response)
 
 
-def test_invalid_rows_are_listed_by_row_and_field(admin_client, seeded):
-    data = "key,title,doi,issued_year\nfine,Fine,,2001\nbad,,not-a-doi,c. 1998\nrude1998,Another,,\n"
+def test_row_cap(admin_client, settings, seeded):
+    settings.CRAMPS_IMPORT_MAX_ROWS = 3
 
-    response = upload(admin_client, "rows.csv", data)
+    response = upload(admin_client, "four.csv", "title\nA\nB\nC\nD\n")
 
-    page = response.content.decode()
-    assert "Some rows are not valid" in page
-    problems = {(row.number, field): messages for row in response.context["result"].invalid_rows
-                for field, messages in row.error_dict.items()}  # fmt: skip
-    assert problems == {
-        (2, "issued_year"): ["“c. 1998” is not a year."],
-        (2, "title"): ["This field cannot be blank."],
-        (2, "doi"): ["“not-a-doi” is not a DOI: it should look like 10.1234/abc."],
-        (3, "key"): [
-            (
-                "“rude1998” is already the key of another reference; change it in the file, or leave it empty "
-                "and Cramps will make one."
-            )
-        ],
-    }
-    assert "<td>2</td>\n            <td>bad</td>" in page
-    assert "“c. 1998” is not a year." in page
-    assert "confirm_form" not in response.context
+    assert "The file holds 4 references; Cramps imports at most 3 from one file." in file_error(response)
     assert snapshot() == seeded
 
 
-def test_missing_title_column(admin_client, seeded):
-    response = upload(
-        admin_client, "zotero.csv", "Item Type,Publication Year,Author\njournalArticle,2001,X\n"
+def test_workbook_expanding_to_millions_of_rows_is_refused(admin_client, seeded):
+    book = openpyxl.Workbook()
+    book.active.append(["title"])
+    book.active["A1000000"] = "far down"  # the sheet's dimension now says a million rows
+    stream = io.BytesIO()
+    book.save(stream)
+
+    response = upload(admin_client, "bomb.xlsx", stream.getvalue())
+
+    assert "This workbook's sheet has 1,000,000 rows; Cramps imports at most 10,000 references" in file_error(
+        response
     )
-
-    page = response.content.decode()
-    assert "The file has no “title” column, so no row can be read. Its columns: item_type, publication_year, " \
-           "author." in page  # fmt: skip
-    assert "Traceback" not in page
     assert snapshot() == seeded
 
 
-def test_all_or_nothing_when_a_row_fails_validation_at_confirm(admin_client, seeded):
-    data = "key,title\nfirst,First\nsecond,Second\nthird,Third\n"
-    preview = upload(admin_client, "three.csv", data)
-    assert "3 new" in preview.content.decode()
-    # Someone adds a reference with the third row's key between preview and confirm.
-    Reference.objects.create(key="third", title="Added meanwhile")
-    before = snapshot()
+def test_all_or_nothing_when_the_database_refuses_a_row_at_confirm(admin_client, seeded, monkeypatch):
+    preview = upload(admin_client, "three.csv", "title\nFirst\nSecond\nThird\n")
+
+    def refuse(queryset, objects, *args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(QuerySet, "bulk_create", refuse)
 
     response = confirm(admin_client, preview)
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Nothing was imported" in page
-    assert "“third” is already the key of another reference" in page
-    assert snapshot() == before
+    assert (
+        "Nothing was imported: The database refused the import (duplicate key value violates unique constraint)"
+        in page
+    )
+    assert snapshot() == seeded
+    assert ReferenceImport.objects.get().status == "failed"
 
 
-def test_all_or_nothing_when_the_database_refuses_a_row_at_confirm(admin_client, seeded, monkeypatch):
-    preview = upload(admin_client, "three.csv", "title\nFirst\nSecond\nThird\n")
-    save = Reference.save
+def test_a_key_taken_between_preview_and_confirm(admin_client, seeded):
+    preview = upload(admin_client, "three.csv", "key,title\nfirst,First\nsecond,Second\nthird,Third\n")
+    Reference.objects.create(key="third", title="Added meanwhile")
 
-    def refuse_the_third(self, *args, **kwargs):
-        if self.title == "Third":
-            raise IntegrityError("duplicate key value violates unique constraint")
-        save(self, *args, **kwargs)
+    confirm(admin_client, preview)
 
-    monkeypatch.setattr(Reference, "save", refuse_the_third)
+    # Matched again at confirm: the file's third record gets a key of its own.
+    assert Reference.objects.get(title="Third").key == "anonnd"
+    assert Reference.objects.get(key="third").title == "Added meanwhile"
+
+
+def test_confirming_twice_imports_once(admin_client):
+    preview = upload(admin_client, "one.csv", "title\nOnly\n")
+    confirm(admin_client, preview)
 
     response = confirm(admin_client, preview)
 
-    page = response.content.decode()
-    assert "Nothing was imported" in page
-    assert "Row 3: duplicate key value violates unique constraint" in page
+    assert Reference.objects.count() == 1
+    assert "This import has already been started." in messages_of(response)
+
+
+# Import: large files run in the background
+
+
+def test_a_large_import_runs_as_a_task_and_shows_its_outcome(admin_client, settings):
+    settings.CRAMPS_IMPORT_BACKGROUND_ROWS = 5
+    data = "title\n" + "".join(f"Work {n}\n" for n in range(8))
+    preview = upload(admin_client, "eight.csv", data)
+    assert "it will be imported in the background" in preview.content.decode()
+
+    response = confirm(admin_client, preview)
+
+    # The immediate backend has run the task by now; the editor is sent to the import's page.
+    job = ReferenceImport.objects.get()
+    assert response.status_code == 302 and response.url == job_url(job)
+    page = admin_client.get(job_url(job)).content.decode()
+    assert "“eight.csv”: Imported" in page
+    assert "Import finished: 8 new, 0 updated" in page
+    assert 'http-equiv="refresh"' not in page
+    assert Reference.objects.count() == 8
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection, as in production
+def test_a_large_import_waits_for_the_worker_and_shows_progress(admin_client, settings):
+    settings.CRAMPS_IMPORT_BACKGROUND_ROWS = 5
+    data = "title\n" + "".join(f"Work {n}\n" for n in range(8))
+    preview = upload(admin_client, "eight.csv", data)
+
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        response = confirm(admin_client, preview)
+        job = ReferenceImport.objects.get()
+        assert (job.status, Reference.objects.count()) == ("queued", 0)  # nothing was done in the request
+        page = admin_client.get(job_url(job)).content.decode()
+        assert "Waiting for the task worker…" in page
+        assert '<meta http-equiv="refresh" content="2">' in page
+        assert '<progress max="100" value="0">' in page
+
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.records_done, job.data) == ("done", 8, 8, b"")
+    assert Reference.objects.count() == 8
+
+
+def test_a_large_import_that_fails_changes_nothing(admin_client, settings, seeded, monkeypatch):
+    settings.CRAMPS_IMPORT_BACKGROUND_ROWS = 5
+    preview = upload(admin_client, "eight.csv", "title\n" + "".join(f"Work {n}\n" for n in range(8)))
+
+    def refuse(queryset, objects, *args, **kwargs):
+        raise IntegrityError("refused")
+
+    monkeypatch.setattr(QuerySet, "bulk_create", refuse)
+    confirm(admin_client, preview)
+
+    job = ReferenceImport.objects.get()
+    assert (job.status, job.message) == ("failed", "The database refused the import (refused); nothing was imported. "
+                                                   "Try again.")  # fmt: skip
+    assert (
+        "Nothing was imported: The database refused the import"
+        in admin_client.get(job_url(job)).content.decode()
+    )
     assert snapshot() == seeded
+
+
+def test_a_fault_during_a_background_import_marks_it_failed(admin_client, settings, seeded, monkeypatch):
+    settings.CRAMPS_IMPORT_BACKGROUND_ROWS = 5
+    preview = upload(admin_client, "eight.csv", "title\n" + "".join(f"Work {n}\n" for n in range(8)))
+
+    def break_down(queryset, objects, *args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(QuerySet, "bulk_create", break_down)
+    confirm(admin_client, preview)
+
+    job = ReferenceImport.objects.get()
+    assert (job.status, job.data) == ("failed", b"")
+    assert job.message == "An error in Cramps stopped the import; nothing was imported. It has been logged."
+    assert snapshot() == seeded
+
+
+def test_an_import_is_seen_by_the_editor_who_started_it(admin_client, client, django_user_model):
+    preview = upload(admin_client, "one.csv", "title\nOnly\n")
+    other = django_user_model.objects.create_user("other", password="pw", is_staff=True)
+    other.user_permissions.add(*Permission.objects.filter(codename__in=["import_reference", "add_reference"]))
+    client.force_login(other)
+
+    assert client.get(job_url(preview.context["job"])).status_code == 404
+    assert client.post(job_url(preview.context["job"]), {"confirm": "1"}).status_code == 404
+    assert not Reference.objects.exists()
 
 
 # Export
@@ -359,25 +512,56 @@ def editor(client, django_user_model):
     return user
 
 
-def test_editors_without_the_permissions_get_403(client, editor, seeded):
+def grant(user, *codenames: str) -> None:
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+
+
+def test_editors_without_the_import_permission_get_403(client, editor, seeded):
     assert client.get(IMPORT_URL).status_code == 403
     assert (
         client.post(IMPORT_URL, {"import_file": SimpleUploadedFile("a.csv", b"title\nX\n")}).status_code
         == 403
     )
-    assert client.post(CONFIRM_URL, {"import_file_name": "x", "original_file_name": "a.csv",
-                                     "format": "0"}).status_code == 403  # fmt: skip
     assert client.get(EXPORT_URL).status_code == 403
     assert client.post(EXPORT_URL, {"format": "0", "referenceresource_key": "on"}).status_code == 403
     changelist = client.get("/admin/references/reference/").content.decode()
     assert "import_link" not in changelist and "export_link" not in changelist
+    assert not ReferenceImport.objects.exists()
+    assert snapshot() == seeded
+
+
+def test_the_import_permission_alone_is_not_enough(client, django_user_model, seeded):
+    user = django_user_model.objects.create_user("importer", password="pw", is_staff=True)
+    grant(user, "view_reference", "import_reference")
+    client.force_login(user)
+
+    assert client.get(IMPORT_URL).status_code == 403
+    assert (
+        client.post(IMPORT_URL, {"import_file": SimpleUploadedFile("a.csv", b"title\nX\n")}).status_code
+        == 403
+    )
+    assert snapshot() == seeded
+
+
+def test_importing_needs_the_permissions_of_what_the_file_would_do(client, editor, seeded, django_user_model):
+    """Allowed to import and to change references, but not to add them: a file that adds is refused."""
+    editor.user_permissions.remove(Permission.objects.get(codename="add_reference"))
+    grant(editor, "import_reference")
+    client.force_login(django_user_model.objects.get(pk=editor.pk))
+    data = (SEED_EXPORTS / "seed-references.json").read_bytes()[:-3] + b',\n{"id": "new1", "title": "New"}]\n'
+
+    preview = client.post(IMPORT_URL, {"import_file": SimpleUploadedFile("refs.json", data)})
+
+    page = preview.content.decode()
+    assert "You may not add 1 new reference; nothing was imported." in page
+    assert 'name="confirm"' not in page
+    response = client.post(job_url(preview.context["job"]), {"confirm": "1"})  # a crafted POST
+    assert "Nothing was imported: You may not add 1 new reference" in response.content.decode()
     assert snapshot() == seeded
 
 
 def test_the_import_and_export_permissions_open_the_pages(client, editor, django_user_model):
-    editor.user_permissions.add(
-        *Permission.objects.filter(codename__in=["import_reference", "export_reference"])
-    )
+    grant(editor, "import_reference", "export_reference")
     client.force_login(django_user_model.objects.get(pk=editor.pk))
 
     assert client.get(IMPORT_URL).status_code == 200
@@ -390,3 +574,11 @@ def test_seed_ris_export_file_imports_through_the_admin(admin_client):
     preview = upload(admin_client, "seed-references.ris", (SEED_EXPORTS / "seed-references.ris").read_bytes())
 
     assert "36 new" in preview.content.decode()
+
+
+def test_the_import_history_is_read_only(admin_client):
+    confirm(admin_client, upload(admin_client, "one.csv", "title\nOnly\n"))
+
+    listing = admin_client.get("/admin/references/referenceimport/").content.decode()
+    assert "one.csv" in listing and "Imported" in listing
+    assert admin_client.get("/admin/references/referenceimport/add/").status_code == 403

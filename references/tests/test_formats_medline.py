@@ -1,7 +1,6 @@
 import pytest
 
-from references.formats import medline
-from references.formats.records import ParseError
+from references.formats import ParseError, medline
 
 
 def read(samples, name: str) -> list[dict]:

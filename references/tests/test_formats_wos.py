@@ -1,7 +1,6 @@
 import pytest
 
-from references.formats import wos
-from references.formats.records import ParseError
+from references.formats import ParseError, wos
 
 
 def test_web_of_science_export(samples):

@@ -9,6 +9,8 @@ from references.lookup import (
     fetch_crossref,
     fetch_pubmed,
     lookup_identifiers,
+    pubmed_term,
+    search_pubmed,
     split_identifiers,
 )
 from references.tests.http_fixture import SampleServer, send, slow_answer
@@ -595,4 +597,33 @@ def test_too_many_identifiers(server):
     text = " ".join(str(pmid) for pmid in range(1, 52))
 
     assert error_message(lookup, server, text) == "Look up at most 50 identifiers at a time."
+    assert server.requests == []
+
+
+def test_pubmed_term_and_search(server):
+    term = pubmed_term(
+        title="Magnetic studies of Chromatium flavocytochrome C552.", author="Strekas", year=1976
+    )
+
+    assert (
+        term
+        == "Magnetic[ti] AND studies[ti] AND Chromatium[ti] AND flavocytochrome[ti] AND C552[ti] AND Strekas[au] AND 1976[dp]"
+    )
+    assert search_pubmed(term, base_url=server.url, timeout=5) == ["9997"]
+    assert search_pubmed("cramps[ti]", base_url=server.url, timeout=5) == []
+
+
+@pytest.mark.parametrize("body", [b"<html>busy</html>", b'{"esearchresult": {}}', b'{"error": "x"}'])
+def test_pubmed_search_answer_that_cannot_be_read(server, body):
+    server.respond_with("/esearch.fcgi", lambda handler: send(handler, 200, body, "application/json"))
+
+    with pytest.raises(IdentifierLookupError, match="PubMed sent an answer Cramps could not read"):
+        search_pubmed("x[ti]", base_url=server.url, timeout=5)
+
+
+@pytest.mark.parametrize("doi", ["10.1000/../../admin", "10.1000/./x", "10.1000/a b"])
+def test_a_doi_with_path_segments_is_refused_before_asking(server, doi):
+    with pytest.raises(IdentifierLookupError, match="is not a DOI"):
+        crossref(server, doi)
+
     assert server.requests == []

@@ -46,7 +46,7 @@ def test_page_is_linked_from_the_changelist(admin_client):
 def test_preview_then_add(admin_client, server):
     preview = look_up(admin_client, "9997, PMID: 12091962\nhttps://doi.org/10.1021/acs.orglett.9b00971")
 
-    statuses = preview.context["statuses"]
+    statuses = preview.context["plan"].records
     assert [(status.key, status.is_new) for status in statuses] == [
         ("strekas1976", True), ("olivero1990", True), (statuses[2].key, True)]  # fmt: skip
     page = preview.content.decode()
@@ -105,7 +105,7 @@ def test_a_record_added_meanwhile_is_not_added_twice(admin_client, server):
     assert Reference.objects.filter(pmid="12091962").exists()
 
 
-def test_a_record_that_does_not_validate_adds_nothing(admin_client, server):
+def test_a_value_that_does_not_validate_is_left_out_with_a_warning(admin_client, server):
     look_up(admin_client, "9997 12091962")
     session = admin_client.session
     session["references_lookup"]["records"][1]["doi"] = "not a doi"
@@ -113,9 +113,12 @@ def test_a_record_that_does_not_validate_adds_nothing(admin_client, server):
 
     response = admin_client.post(LOOKUP_URL, {"confirm": "1"})
 
-    assert response.status_code == 200
-    assert "PMID 12091962 was not saved (doi: “not a doi” is not a DOI" in response.content.decode()
-    assert not Reference.objects.exists()
+    assert response.status_code == 302
+    assert Reference.objects.get(pmid="12091962").doi == ""
+    assert (
+        "Record 2 (“The treatment of AIDS behind the walls of correcti…”), doi: “not a doi” cannot be stored "
+        "(“not a doi” is not a DOI: it should look like 10.1234/abc.); left out."
+    ) in messages_of(response)
 
 
 def test_confirm_without_a_look_up(admin_client):
@@ -140,7 +143,7 @@ def test_unknown_identifiers(admin_client, server, text, message):
     response = look_up(admin_client, text)
 
     assert form_errors(response) == [message]
-    assert response.context["statuses"] is None
+    assert response.context["plan"] is None
     assert not Reference.objects.exists()
 
 
