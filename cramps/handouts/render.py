@@ -3,21 +3,23 @@
 - ``StaticOnlyURLFetcher`` is the only way WeasyPrint can load anything: our own static files
   (read from disk, never over HTTP) and ``data:`` images. Everything else an editor may write
   (other hosts, loopback, ``file://``, redirects, ``@import``) is refused and simply left out.
-- ``pdf_render`` is the one entry point. It hands the work to a ``Renderer``; the one used
-  today, ``ForkRenderer``, renders in a forked child process with a memory limit and a
-  wall-clock timeout, so a runaway render cannot take the calling process with it. Another
-  renderer (a warm, reused process) can take its place behind the same interface.
+- ``pdf_render`` is the one entry point. It hands the work to a ``Renderer``: ``WarmRenderer``
+  keeps one renderer process per calling process, warm and reused, with a memory limit per
+  render and a wall-clock timeout, so a runaway render cannot take the calling process with it.
 """
 
-import faulthandler
+import atexit
 import logging
 import math
 import mimetypes
-import multiprocessing
 import os
 import posixpath
 import resource
+import socket
+import subprocess
 import sys
+import threading
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urljoin, urlsplit
@@ -100,8 +102,8 @@ class StaticOnlyURLFetcher(URLFetcher):
 # --- Rendering with limits -----------------------------------------------------------------
 
 
-def _address_space_bytes() -> int:
-    """This process's current virtual size; a forked child starts with its parent's."""
+def address_space_bytes() -> int:
+    """This process's current virtual size."""
     try:
         with open("/proc/self/statm") as statm:
             return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -109,30 +111,28 @@ def _address_space_bytes() -> int:
         return 0
 
 
-def _lower_limit(kind: int, soft: int) -> None:
+def _set_soft_limit(kind: int, soft: int) -> None:
     _, hard = resource.getrlimit(kind)
     resource.setrlimit(kind, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
-def _render_in_child(connection, html: str, base_url: str, memory_mb: int, timeout: float) -> None:
-    """Runs in the forked child: limit itself, render, send ("pdf", bytes) or ("error", text)."""
+def render_limited(*, html: str, base_url: str, static_url: str, timeout: float, address_space: int) -> bytes:
+    """Render in this process (the renderer process: ``render_worker``) within the limits.
+
+    Memory: the process may not grow beyond ``address_space`` bytes. CPU: ``timeout`` seconds
+    and a margin from now on, a backstop should the caller's wall-clock timeout not stop us
+    first. Both limits are lifted again afterwards, for the next render.
+    """
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    _set_soft_limit(resource.RLIMIT_CPU, math.ceil(cpu.ru_utime + cpu.ru_stime + timeout) + 5)
+    _set_soft_limit(resource.RLIMIT_AS, address_space)
     try:
-        # A child that dies at its memory limit is expected; no traceback dump on stderr.
-        faulthandler.disable()
-        # Memory on top of what the child starts with (its parent's, shared copy-on-write).
-        _lower_limit(resource.RLIMIT_AS, _address_space_bytes() + memory_mb * 1024 * 1024)
-        # A backstop should the parent die and never kill us; and no core files.
-        _lower_limit(resource.RLIMIT_CPU, math.ceil(timeout) + 5)
-        _lower_limit(resource.RLIMIT_CORE, 0)
-        fetcher = StaticOnlyURLFetcher(static_url=urljoin(base_url, settings.STATIC_URL))
+        fetcher = StaticOnlyURLFetcher(static_url=static_url)
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-        connection.send(("pdf", document.write_pdf(pdf_variant="pdf/ua-1")))
-    except MemoryError:
-        connection.send(("error", f"MemoryError: the render needed more than {memory_mb} MB"))
-    except BaseException as error:
-        connection.send(("error", f"{type(error).__name__}: {error}"))
+        return document.write_pdf(pdf_variant="pdf/ua-1")
     finally:
-        connection.close()
+        _set_soft_limit(resource.RLIMIT_AS, resource.RLIM_INFINITY)
+        _set_soft_limit(resource.RLIMIT_CPU, resource.RLIM_INFINITY)
 
 
 class Renderer(Protocol):
@@ -141,18 +141,110 @@ class Renderer(Protocol):
     def render(self, *, html: str, base_url: str, timeout: float, memory_mb: int) -> bytes: ...
 
 
-class ForkRenderer:
-    """A fresh forked child per render.
+class WarmRenderer:
+    """A renderer process kept warm and reused: WeasyPrint, its fonts and stylesheets are loaded
+    once, not once per render.
 
-    The child only runs WeasyPrint; the calling process never does, so forking is safe even
-    from a threaded server. A child that overruns is killed; every failure raises HandoutError.
+    The process (``python -m cramps.handouts.render_worker``) is started on first use by each
+    process that renders (a task worker, ``render_handouts``, a web process with the immediate
+    tasks backend), one render at a time. It is a sandbox as the old fork per render was: only
+    it runs WeasyPrint, with a memory limit per render and a CPU backstop, and it is killed when a
+    render overruns the wall-clock timeout. A render may use ``memory_mb`` beyond what the process
+    held once warm; a process that has grown too much to give the next render that much
+    retires, as it does after a failure and after ``renders_per_process`` renders, and a fresh
+    one takes its place.
     """
 
+    STARTUP_SECONDS = 60
+
+    def __init__(self, *, renders_per_process: int = 200) -> None:
+        self.renders_per_process = renders_per_process
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._connection: Connection | None = None
+        self._owner = 0
+        self._renders = 0
+        self.busy = False  # a render is in progress (for tests that stop the process mid-render)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None and self._owner == os.getpid() else None
+
     def render(self, *, html: str, base_url: str, timeout: float, memory_mb: int) -> bytes:
-        return _render_forked(html=html, base_url=base_url, timeout=timeout, memory_mb=memory_mb)
+        static_url = urljoin(base_url, settings.STATIC_URL)
+        with self._lock:
+            outcome, payload = self._exchange((html, base_url, static_url, timeout, memory_mb), timeout)
+            if outcome == "retire":  # too big for this render's memory: once more, in a fresh one
+                self.stop()
+                outcome, payload = self._exchange((html, base_url, static_url, timeout, memory_mb), timeout)
+            self._renders += 1
+            if outcome == "pdf":
+                if self._renders >= self.renders_per_process:
+                    self.stop()
+                return payload
+            self.stop()
+        # Details go to the log; readers get a plain sentence.
+        logger.error("Handout render failed: %s", payload)
+        raise HandoutError("The PDF could not be made.")
+
+    def _exchange(self, request: tuple, timeout: float) -> tuple[str, object]:
+        """Send one render to the process and wait for its outcome, stopping it on overrun."""
+        connection = self._started()
+        self.busy = True
+        try:
+            connection.send(request)
+            if not connection.poll(timeout):
+                self.stop()
+                raise HandoutError(f"The PDF took longer than {timeout:g} seconds to make.")
+            return connection.recv()
+        except (EOFError, OSError):
+            code = self.stop()
+            logger.error("Handout renderer died (exit code %s)", code)
+            raise HandoutError(
+                "The PDF could not be made: the renderer stopped, perhaps for lack of memory."
+            ) from None
+        finally:
+            self.busy = False
+
+    def _started(self) -> Connection:
+        if self._connection is not None and self._owner == os.getpid() and self._process.poll() is None:
+            return self._connection
+        if self._owner == os.getpid():
+            self.stop()
+        ours, theirs = socket.socketpair()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cramps.handouts.render_worker", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            cwd=settings.BASE_DIR,
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        connection = Connection(ours.detach())
+        try:
+            if not connection.poll(self.STARTUP_SECONDS) or connection.recv() != "ready":
+                raise EOFError
+        except (EOFError, OSError):
+            process.kill()
+            process.wait()
+            connection.close()
+            raise HandoutError("The PDF could not be made: the renderer did not start.") from None
+        self._process, self._connection, self._owner, self._renders = process, connection, os.getpid(), 0
+        return connection
+
+    def stop(self) -> int | None:
+        """Stop the renderer process (a fresh one starts on the next render); its exit code."""
+        process, connection = self._process, self._connection
+        self._process = self._connection = None
+        if process is None or self._owner != os.getpid():
+            return None
+        connection.close()
+        if process.poll() is None:
+            process.kill()
+        return process.wait()
 
 
-renderer: Renderer = ForkRenderer()
+renderer: Renderer = WarmRenderer()
+atexit.register(renderer.stop)
 
 
 def pdf_render(*, html: str, base_url: str) -> bytes:
@@ -163,36 +255,3 @@ def pdf_render(*, html: str, base_url: str) -> bytes:
         timeout=float(settings.CRAMPS_HANDOUT_TIMEOUT),
         memory_mb=int(settings.CRAMPS_HANDOUT_MEMORY_MB),
     )
-
-
-def _render_forked(*, html: str, base_url: str, timeout: float, memory_mb: int) -> bytes:
-    context = multiprocessing.get_context("fork")
-    # Unwritten output would otherwise be written again by the child.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_render_in_child, args=(sender, html, base_url, memory_mb, timeout), name="handout-render"
-    )
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout):
-            raise HandoutError(f"The PDF took longer than {timeout:g} seconds to make.")
-        try:
-            outcome, payload = receiver.recv()
-        except EOFError:
-            outcome, payload = "crash", None
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
-    if outcome == "pdf":
-        return payload
-    # Details go to the log; readers get a plain sentence.
-    if outcome == "crash":
-        logger.error("Handout renderer died (exit code %s; memory limit %d MB)", child.exitcode, memory_mb)
-        raise HandoutError("The PDF could not be made: the renderer stopped, perhaps for lack of memory.")
-    logger.error("Handout render failed: %s", payload)
-    raise HandoutError("The PDF could not be made.")
