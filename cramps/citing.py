@@ -9,7 +9,7 @@ of a ``citations_batch()`` block (an admin save, an import) for every document s
 ``citations_drift`` says how stored rows differ from the text, for ``check_citations``.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -17,12 +17,13 @@ from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from references.bibliography import formatted_entries
 from references.citations import cited_keys, number_citations_html
 from references.models import Reference
 
-from .models import Citation, Document
+from .models import Article, Citation, Document, Nutrient
 
 _batch: ContextVar[dict | None] = ContextVar("citations_batch", default=None)
 
@@ -151,3 +152,35 @@ def citation_context(citations: list[Citation]) -> CitationContext:
             Entry(citation.number, citation.reference, html[citation.reference.pk]) for citation in citations
         ],
     )
+
+
+def keys_citation_context(keys: Iterable[str]) -> CitationContext:
+    """Numbers and reference list for keys in reading order (a study summary has no Citation
+    rows: references are not documents); keys that match no reference are left out."""
+    keys = list(dict.fromkeys(keys))
+    known = Reference.objects.in_bulk(keys, field_name="key")
+    references = [known[key] for key in keys if key in known]
+    html = formatted_entries(references)
+    return CitationContext(
+        numbering={reference.key: number for number, reference in enumerate(references, start=1)},
+        entries=[Entry(number, ref, html[ref.pk]) for number, ref in enumerate(references, start=1)],
+    )
+
+
+def published_citations() -> QuerySet[Citation]:
+    """Citation rows of published pages only: what the public may learn about who cites what."""
+    condition = Q()
+    for model in (Article, Nutrient):
+        condition |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=model.objects.published().values("pk"),
+        )
+    return Citation.objects.filter(condition)
+
+
+def citing_pages(reference: Reference) -> list[Document]:
+    """The published articles, then nutrient pages, that cite ``reference``, each A–Z by title."""
+    return [
+        *Article.objects.published().filter(citations__reference=reference).order_by("title"),
+        *Nutrient.objects.published().filter(citations__reference=reference).order_by("title"),
+    ]

@@ -10,6 +10,7 @@ Connected by ``CrampsConfig.ready()``:
   it runs, repairs the document's HTML and rows once its transaction commits;
 - a new reference (saved, or created by a bulk import) gives rows to the pages that already
   cite its key;
+- a reference's study summary is rendered to ``summary_html`` whenever it is saved (raw too);
 - a reference whose key pages cite cannot be renamed (the admin form says so via
   ``references.signals.reference_key_changing``; other code gets ``ProtectedError``);
 - after ``migrate``, pages whose cached HTML or citation rows a data migration (or a renderer
@@ -31,6 +32,7 @@ from references.models import Reference
 from references.signals import reference_key_changing, references_written
 
 from .citing import citations_batch, citations_refresh, cited_key_refusal
+from .markdown import render_markdown
 from .services import DOCUMENT_MODELS, INLINES, document_repair, documents_repair
 from .validators import validate_markdown
 
@@ -87,6 +89,11 @@ def _reference_renaming(sender, instance: Reference, raw: bool = False, **kwargs
     instance._cramps_new_key = old_key != instance.key
     if old_key not in (None, instance.key) and (refusal := cited_key_refusal(instance)):
         raise ProtectedError(refusal, set(instance.citations.all()))
+
+
+def _reference_summary_rendered(sender, instance: Reference, **kwargs) -> None:
+    """A reference's study summary is Markdown the content app renders, on every save (raw too)."""
+    instance.summary_html = render_markdown(instance.summary).html if instance.summary else ""
 
 
 def _refuse_cited_rename(sender, reference: Reference, old_key: str, **kwargs) -> str | None:
@@ -183,6 +190,7 @@ def connect(app_config) -> None:
             post_save.connect(receiver, sender=inline, weak=False, dispatch_uid=f"citations-{name}-saved")
             post_delete.connect(receiver, sender=inline, weak=False, dispatch_uid=f"citations-{name}-deleted")
     pre_save.connect(_reference_renaming, sender=Reference, dispatch_uid="citations-reference-renaming")
+    pre_save.connect(_reference_summary_rendered, sender=Reference, dispatch_uid="reference-summary-rendered")
     post_save.connect(_reference_saved, sender=Reference, dispatch_uid="citations-reference-saved")
     references_written.connect(_references_written, dispatch_uid="citations-references-written")
     reference_key_changing.connect(_refuse_cited_rename, dispatch_uid="citations-refuse-cited-rename")

@@ -15,9 +15,10 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from references.bibliography import formatted_entries
+from references.citations import cited_keys
 from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 
-from .citing import citation_context
+from .citing import citation_context, citing_pages, keys_citation_context
 from .models import Article, Nutrient
 
 
@@ -189,14 +190,17 @@ class ReferenceList(ListView):
 
 @require_GET
 def reference_detail(request: HttpRequest, key: str) -> HttpResponse:
-    """One reference, formatted, with its identifiers and the published pages citing it."""
+    """One reference: its study summary (numbered citations of the works it cites), formatted
+    entry, identifiers and the published pages citing it. Every reference has a page, whoever
+    cites it; drafts citing it are never named. Template: ``references/reference_detail.html``."""
     reference = get_object_or_404(Reference, key=key)
-    cited_by = [
-        *Article.objects.published().filter(citations__reference=reference).order_by("title"),
-        *Nutrient.objects.published().filter(citations__reference=reference).order_by("title"),
-    ]
     return render(
         request,
         "references/reference_detail.html",
-        {"reference": reference, "entry": formatted_entries([reference])[reference.pk], "cited_by": cited_by},
+        {
+            "reference": reference,
+            "entry": formatted_entries([reference])[reference.pk],
+            "cited_by": citing_pages(reference),
+            "citations": keys_citation_context(cited_keys([reference.summary])),
+        },
     )
