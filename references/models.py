@@ -28,6 +28,9 @@ _IDENTIFIER_LABEL = re.compile(r"\b(pmid|pmcid|doi)\s*:\s*", re.IGNORECASE)
 ReferenceType = models.TextChoices(
     "ReferenceType", [(value.upper().replace("-", "_"), (value, label)) for value, label in CSL_TYPES.items()]
 )
+# A reference's study summary: what readers learn about the work beyond its record. Kept apart
+# from ``RECORD_FIELDS`` because no bibliographic file holds it (an import must not blank it).
+STUDY_FIELDS = ("study_type", "population", "participants", "comparison", "main_result", "limits", "summary")
 MATCH_TITLE_LENGTH = 200
 # Rows per query when looking up many values at once (well under every database's parameter limit).
 QUERY_CHUNK = 500
@@ -289,6 +292,11 @@ class Reference(models.Model):
     def stored_key(self) -> str | None:
         """The key as the database holds it (None for a reference not saved yet)."""
         return Reference.objects.filter(pk=self.pk).values_list("key", flat=True).first()
+
+    @property
+    def study(self) -> dict:
+        """The study summary's fields (``STUDY_FIELDS``), as content files and history keep them."""
+        return {field: getattr(self, field) for field in STUDY_FIELDS}
 
     @property
     def has_study_summary(self) -> bool:

@@ -146,3 +146,38 @@ def test_sitemap_lists_references_cited_by_published_pages_only(client):
     assert f"http://testserver{by_nutrient.get_absolute_url()}" in sitemap
     assert uncited.get_absolute_url() not in sitemap
     assert client.get(uncited.get_absolute_url()).status_code == 200
+
+
+def test_content_files_carry_study_summaries_citing_works_in_the_same_file():
+    from cramps.transfer import FORMAT, VERSION, content_export, content_import
+
+    data = {"format": FORMAT, "version": VERSION, "nutrients": [], "articles": [], "references": [
+        {"key": "review2020", "type": "article-journal", "title": "A review"},
+        {"key": "trial2002", "type": "article-journal", "title": "A trial", "study_type": "randomised-trial",
+         "participants": 46, "main_result": "No difference.", "summary": "Pooled later [@review2020]."},
+    ]}  # fmt: skip
+
+    content_import(data=data)
+
+    trial = Reference.objects.get(key="trial2002")
+    assert (trial.study_type, trial.participants, trial.main_result) == (
+        "randomised-trial",
+        46,
+        "No difference.",
+    )
+    assert 'data-cite="review2020"' in trial.summary_html
+    make_article(body="Cites [@trial2002].")
+    exported = json.loads(content_export())["references"]
+    assert [item["summary"] for item in exported] == ["Pooled later [@review2020]."]
+
+
+def test_content_file_with_a_summary_citing_an_unknown_key_is_refused():
+    from cramps.transfer import FORMAT, VERSION, ContentImportError, content_import
+
+    data = {"format": FORMAT, "version": VERSION, "nutrients": [], "articles": [], "references": [
+        {"key": "trial2002", "type": "article-journal", "title": "A trial", "summary": "See [@nowhere1999]."},
+    ]}  # fmt: skip
+
+    with pytest.raises(ContentImportError, match="nowhere1999"):
+        content_import(data=data)
+    assert not Reference.objects.exists()
