@@ -18,6 +18,7 @@ urlpatterns = [
     path("handout.pdf", handout_views.combined_handout, name="combined-handout"),
     path("references/", views.ReferenceList.as_view(), name="reference-list"),
     path("references/<slug:key>/", views.reference_detail, name="reference-detail"),
+    path("references/<slug:key>/handout.pdf", handout_views.reference_handout, name="reference-handout"),
     path("tags/", views.tag_list, name="tag-list"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag-detail"),
     path("healthz", views.healthz, name="healthz"),
