@@ -17,6 +17,7 @@ urlpatterns = [
     path("handout/", handout_views.handout_builder, name="handout-builder"),
     path("handout.pdf", handout_views.combined_handout, name="combined-handout"),
     path("references/", views.ReferenceList.as_view(), name="reference-list"),
+    path("references/reading-list", views.reading_list, name="reading-list"),
     path("references/<slug:key>/", views.reference_detail, name="reference-detail"),
     path("references/<slug:key>/handout.pdf", handout_views.reference_handout, name="reference-handout"),
     path("tags/", views.tag_list, name="tag-list"),
