@@ -104,14 +104,22 @@ def citations_drift(document: Document, known: Mapping[str, Reference]) -> str:
     return f"its citation rows hold {listed(stored)} but its text cites {listed(expected)}"
 
 
-def cited_key_refusal(reference: Reference) -> str | None:
-    """Why a reference's key may not change: pages cite it by that key (None if none do)."""
+def summaries_citing(key: str) -> list[Reference]:
+    """The references whose study summary cites ``key`` (summaries have no Citation rows)."""
+    candidates = Reference.objects.filter(summary__contains=key).exclude(key=key).order_by("key")
+    return [reference for reference in candidates if key in cited_keys([reference.summary])]
+
+
+def cited_key_refusal(reference: Reference, old_key: str | None = None) -> str | None:
+    """Why a reference's key may not change: pages or study summaries cite it by that key (its
+    stored key, ``old_key``); None if nothing does."""
     citing = sorted(
         {
             str(row.document)
             for row in Citation.objects.filter(reference=reference).prefetch_related("document")
         }
     )
+    citing += [f"the study summary of @{other.key}" for other in summaries_citing(old_key or reference.key)]
     if not citing:
         return None
     return f"This key is cited by: {'; '.join(citing)}. Change the key in their text first."

@@ -87,7 +87,7 @@ def _reference_renaming(sender, instance: Reference, raw: bool = False, **kwargs
         return
     old_key = instance.stored_key()
     instance._cramps_new_key = old_key != instance.key
-    if old_key not in (None, instance.key) and (refusal := cited_key_refusal(instance)):
+    if old_key not in (None, instance.key) and (refusal := cited_key_refusal(instance, old_key)):
         raise ProtectedError(refusal, set(instance.citations.all()))
 
 
@@ -97,7 +97,7 @@ def _reference_summary_rendered(sender, instance: Reference, **kwargs) -> None:
 
 
 def _refuse_cited_rename(sender, reference: Reference, old_key: str, **kwargs) -> str | None:
-    return cited_key_refusal(reference)
+    return cited_key_refusal(reference, old_key)
 
 
 def _reference_saved(sender, instance: Reference, created: bool, raw: bool = False, **kwargs) -> None:

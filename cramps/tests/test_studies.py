@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db.models import ProtectedError
 
 from references.models import Reference, StudyType
 
@@ -181,3 +182,24 @@ def test_content_file_with_a_summary_citing_an_unknown_key_is_refused():
     with pytest.raises(ContentImportError, match="nowhere1999"):
         content_import(data=data)
     assert not Reference.objects.exists()
+
+
+def test_a_key_a_study_summary_cites_cannot_be_renamed(admin_client):
+    cited = make_reference(key="garrison2020", title="Magnesium for skeletal muscle cramps")
+    make_reference(key="roffe2002", summary="Pooled later [@garrison2020].")
+    data = {
+        "key": "garrison2020b",
+        "type": "article-journal",
+        "title": cited.title,
+        "authors": "",
+        "editors": "",
+    }
+
+    response = admin_client.post(f"/admin/references/reference/{cited.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert "This key is cited by: the study summary of @roffe2002." in response.content.decode()
+    assert Reference.objects.filter(key="garrison2020").exists()
+    cited.key = "garrison2020b"
+    with pytest.raises(ProtectedError):
+        cited.save()
