@@ -32,8 +32,14 @@ from references.models import Reference
 from references.signals import reference_key_changing, references_written
 
 from .citing import citations_batch, citations_refresh, cited_key_refusal
-from .markdown import render_markdown
-from .services import DOCUMENT_MODELS, INLINES, document_repair, documents_repair
+from .services import (
+    DOCUMENT_MODELS,
+    INLINES,
+    document_repair,
+    documents_repair,
+    study_summaries_repair,
+    study_summary_html,
+)
 from .validators import validate_markdown
 
 # Documents being deleted in this thread: their inline rows' deletion must not re-sync them.
@@ -93,7 +99,7 @@ def _reference_renaming(sender, instance: Reference, raw: bool = False, **kwargs
 
 def _reference_summary_rendered(sender, instance: Reference, **kwargs) -> None:
     """A reference's study summary is Markdown the content app renders, on every save (raw too)."""
-    instance.summary_html = render_markdown(instance.summary).html if instance.summary else ""
+    instance.summary_html = study_summary_html(instance.summary)
 
 
 def _refuse_cited_rename(sender, reference: Reference, old_key: str, **kwargs) -> str | None:
@@ -172,6 +178,7 @@ def _repair_after_migrate(sender, plan=None, using: str = DEFAULT_DB_ALIAS, **kw
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         return
     documents_repair()
+    study_summaries_repair()
 
 
 def connect(app_config) -> None:

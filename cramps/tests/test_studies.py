@@ -203,3 +203,23 @@ def test_a_key_a_study_summary_cites_cannot_be_renamed(admin_client):
     cited.key = "garrison2020b"
     with pytest.raises(ProtectedError):
         cited.save()
+
+
+def test_check_citations_reports_broken_summaries_and_fix_rerenders_stale_html():
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    cited = make_reference(key="gone2001")
+    summarised = make_reference(key="roffe2002", summary="Pooled later [@gone2001].")
+    make_article(body="Cites [@roffe2002].")
+    cited.delete()  # nothing protects a key only a summary cites from deletion: the check names it
+    Reference.objects.filter(pk=summarised.pk).update(summary_html="<p>stale</p>")
+    out = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("check_citations", "--fix", stdout=out)
+
+    assert "Repaired the study summary of @roffe2002." in out.getvalue()
+    assert "the study summary of @roffe2002: unknown key @gone2001" in out.getvalue()
+    assert 'data-cite="gone2001"' in Reference.objects.get(pk=summarised.pk).summary_html
