@@ -9,6 +9,7 @@ publish permission). History, restore and recovery come from ``cramps.history.ad
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -344,7 +345,7 @@ class ReferenceAdminForm(BaseReferenceAdmin.form):
     the model refuses (near-miss citations, text the sanitiser would drop)."""
 
     summary = TextField(
-        label="Study summary", widget=forms.Textarea, required=False,
+        label="Study summary", widget=AdminTextareaWidget, required=False,
         help_text=Reference._meta.get_field("summary").help_text,
     )  # fmt: skip
 

@@ -167,3 +167,14 @@ def test_reference_page_links_to_its_handout_and_the_builder(client, trial):
 
     assert 'href="/references/trial2002/handout.pdf"' in page
     assert 'href="/handout/?items=reference:trial2002"' in page
+
+
+def test_handout_of_a_reference_without_a_summary_says_so(client):
+    make_reference(key="bare", title="A study nobody summarised", doi="10.1000/bare")
+
+    text = "\n".join(pdf_pages(client.get("/references/bare/handout.pdf")))
+
+    assert "A study nobody summarised" in text
+    assert "We have not summarised this study yet." in text
+    assert "No published page cites this study yet." in text
+    assert "https://doi.org/10.1000/bare" in flat(text)
