@@ -186,9 +186,30 @@ def published_citations() -> QuerySet[Citation]:
     return Citation.objects.filter(condition)
 
 
+def citing_pages_by_reference(references: Iterable[Reference]) -> dict[int, list[Document]]:
+    """For each reference's pk, the published articles, then nutrient pages, citing it, each A–Z
+    by title. A few queries however many references (a handout's studies)."""
+    pks = [reference.pk for reference in references]
+    rows = list(
+        published_citations()
+        .filter(reference__in=pks)
+        .values_list("reference_id", "content_type_id", "object_id")
+    )
+    found: dict[int, list[Document]] = {pk: [] for pk in pks}
+    for model in (Article, Nutrient):
+        content_type = ContentType.objects.get_for_model(model)
+        cited = [
+            (reference_pk, page_pk) for reference_pk, type_pk, page_pk in rows if type_pk == content_type.pk
+        ]
+        pages = model.objects.in_bulk({page_pk for _, page_pk in cited})
+        by_reference: dict[int, list[Document]] = {pk: [] for pk in pks}
+        for reference_pk, page_pk in cited:
+            by_reference[reference_pk].append(pages[page_pk])
+        for pk, listed in by_reference.items():
+            found[pk] += sorted(listed, key=lambda page: (page.title, page.pk))
+    return found
+
+
 def citing_pages(reference: Reference) -> list[Document]:
     """The published articles, then nutrient pages, that cite ``reference``, each A–Z by title."""
-    return [
-        *Article.objects.published().filter(citations__reference=reference).order_by("title"),
-        *Nutrient.objects.published().filter(citations__reference=reference).order_by("title"),
-    ]
+    return citing_pages_by_reference([reference])[reference.pk]

@@ -25,7 +25,7 @@ from references.bibliography import formatted_entries
 from references.citations import cited_keys, number_citations_html, number_keys
 from references.models import Reference
 
-from ..citing import CitationContext, Entry, citing_pages
+from ..citing import CitationContext, Entry, citing_pages_by_reference
 from ..models import Document
 from ..services import INLINES
 from .render import pdf_render
@@ -171,6 +171,7 @@ def handout_html(
     _prefetch(documents)
     citations = merged_citations(parts)
     entries = {entry.reference.pk: entry for entry in citations.entries}
+    cited_by = citing_pages_by_reference(part for part in parts if is_study(part))
     studies = [
         Study(
             reference=reference,
@@ -178,7 +179,7 @@ def handout_html(
             url=urljoin(site_url, reference.get_absolute_url()),
             entry=entries[reference.pk],
             cited_by=[
-                (page.title, urljoin(site_url, page.get_absolute_url())) for page in citing_pages(reference)
+                (page.title, urljoin(site_url, page.get_absolute_url())) for page in cited_by[reference.pk]
             ],
         )
         for number, reference in enumerate(parts, start=1)

@@ -14,7 +14,7 @@ from django.template.loader import get_template
 from references.citations import cited_keys
 from references.models import Reference
 
-from ..citing import citing_pages
+from ..citing import citing_pages_by_reference
 from ..models import Citation, Document
 from ..services import INLINES
 from .document import STYLESHEET, TEMPLATES, Item, is_public, is_study, site_root
@@ -68,12 +68,20 @@ def _related_content(parts: Sequence[Document]) -> dict[tuple[str, int], dict[st
     return content
 
 
-def _study_content(reference: Reference) -> dict[str, list]:
-    """What shows of a study beyond its own row: the works its summary cites, the pages citing it."""
-    cited = Reference.objects.filter(key__in=cited_keys([reference.summary]))
+def _studies_content(parts: Sequence[Item]) -> dict[int, dict[str, list]]:
+    """What shows of each study beyond its own row, by pk: the works its summary cites (pk and
+    ``updated``) and the published pages citing it. A few queries however many studies."""
+    studies = [part for part in parts if is_study(part)]
+    wanted = {study.pk: cited_keys([study.summary]) for study in studies}
+    known = Reference.objects.filter(key__in={key for keys in wanted.values() for key in keys})
+    cited = {key: [key, pk, updated] for key, pk, updated in known.values_list("key", "pk", "updated")}
+    cited_by = citing_pages_by_reference(studies)
     return {
-        "references": sorted(cited.values_list("key", "pk", "updated")),
-        "cited_by": [[page._meta.label, page.pk, page.title, page.slug] for page in citing_pages(reference)],
+        study.pk: {
+            "references": [cited[key] for key in wanted[study.pk] if key in cited],
+            "cited_by": [[page._meta.label, page.pk, page.title, page.slug] for page in cited_by[study.pk]],
+        }
+        for study in studies
     }
 
 
@@ -87,6 +95,7 @@ def handout_key(*, parts: Sequence[Item], paper: str, site_url: str) -> str:
     date is left out: it records when the stored PDF was made.
     """
     related = _related_content(parts)
+    studies = _studies_content(parts)
     fingerprint = {
         "version": HANDOUT_VERSION,
         "weasyprint": weasyprint.__version__,
@@ -100,9 +109,7 @@ def handout_key(*, parts: Sequence[Item], paper: str, site_url: str) -> str:
                 "public": is_public(document),
                 "fields": [getattr(document, field.attname) for field in document._meta.concrete_fields],
                 **(
-                    _study_content(document)
-                    if is_study(document)
-                    else related[document._meta.label, document.pk]
+                    studies[document.pk] if is_study(document) else related[document._meta.label, document.pk]
                 ),
             }
             for document in parts

@@ -178,3 +178,21 @@ def test_handout_of_a_reference_without_a_summary_says_so(client):
     assert "We have not summarised this study yet." in text
     assert "No published page cites this study yet." in text
     assert "https://doi.org/10.1000/bare" in flat(text)
+
+
+def test_a_stored_handout_of_many_studies_costs_as_many_queries_as_one_of_few(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    keys = [make_reference(key=f"study{n}", summary=f"See [@study{n + 1}].").key for n in range(6)]
+    make_reference(key="study6")
+    make_article(body="Cites " + " ".join(f"[@{key}]" for key in keys) + ".")
+    counts = []
+    for chosen in (keys[:2], keys):
+        url = "/handout.pdf?items=" + ",".join(f"reference:{key}" for key in chosen)
+        assert client.get(url).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
