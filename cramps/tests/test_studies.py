@@ -223,3 +223,14 @@ def test_check_citations_reports_broken_summaries_and_fix_rerenders_stale_html()
     assert "Repaired the study summary of @roffe2002." in out.getvalue()
     assert "the study summary of @roffe2002: unknown key @gone2001" in out.getvalue()
     assert 'data-cite="gone2001"' in Reference.objects.get(pk=summarised.pk).summary_html
+
+
+def test_reference_page_costs_the_same_whatever_its_summary_cites(client):
+    from .test_queries import count_queries
+
+    for n in range(10):
+        make_reference(key=f"work{n}")
+    make_reference(key="few", summary="See [@work0].")
+    make_reference(key="many", summary=" ".join(f"[@work{n}]" for n in range(10)))
+
+    assert count_queries(client, "/references/many/") == count_queries(client, "/references/few/")
