@@ -9,6 +9,7 @@ publish permission). History, restore and recovery come from ``cramps.history.ad
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -29,6 +30,7 @@ from .history.admin import HistoryAdminMixin
 from .history.restore import document_recover, document_restore, reference_recover, reference_restore
 from .models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, Nutrient, Status, Transition
 from .services import inline_prefetches
+from .validators import markdown_problems
 
 
 class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
@@ -338,11 +340,28 @@ class CitedFilter(admin.SimpleListFilter):
 admin.site.unregister(Reference)
 
 
+class ReferenceAdminForm(BaseReferenceAdmin.form):
+    """The study summary is Markdown: the content app's rules for it, beyond the unknown keys
+    the model refuses (near-miss citations, text the sanitiser would drop)."""
+
+    summary = TextField(
+        label="Study summary", widget=AdminTextareaWidget, required=False,
+        help_text=Reference._meta.get_field("summary").help_text,
+    )  # fmt: skip
+
+    def clean_summary(self) -> str:
+        summary = self.cleaned_data["summary"]
+        if problems := markdown_problems(summary):
+            raise forms.ValidationError(problems)
+        return summary
+
+
 @admin.register(Reference)
 class ReferenceAdmin(HistoryAdminMixin, BaseReferenceAdmin):
-    """The references admin, plus what only the content app knows: history, and which
-    references pages cite."""
+    """The references admin, plus what only the content app knows: history, which references
+    pages cite, and the Markdown rules of the study summary."""
 
+    form = ReferenceAdminForm
     change_list_template = "admin/cramps/reference_change_list.html"
     list_filter = [*BaseReferenceAdmin.list_filter, CitedFilter]
 

@@ -9,7 +9,7 @@ of a ``citations_batch()`` block (an admin save, an import) for every document s
 ``citations_drift`` says how stored rows differ from the text, for ``check_citations``.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -17,12 +17,13 @@ from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from references.bibliography import formatted_entries
 from references.citations import cited_keys, number_citations_html
 from references.models import Reference
 
-from .models import Citation, Document
+from .models import Article, Citation, Document, Nutrient
 
 _batch: ContextVar[dict | None] = ContextVar("citations_batch", default=None)
 
@@ -103,14 +104,22 @@ def citations_drift(document: Document, known: Mapping[str, Reference]) -> str:
     return f"its citation rows hold {listed(stored)} but its text cites {listed(expected)}"
 
 
-def cited_key_refusal(reference: Reference) -> str | None:
-    """Why a reference's key may not change: pages cite it by that key (None if none do)."""
+def summaries_citing(key: str) -> list[Reference]:
+    """The references whose study summary cites ``key`` (summaries have no Citation rows)."""
+    candidates = Reference.objects.filter(summary__contains=key).exclude(key=key).order_by("key")
+    return [reference for reference in candidates if key in cited_keys([reference.summary])]
+
+
+def cited_key_refusal(reference: Reference, old_key: str | None = None) -> str | None:
+    """Why a reference's key may not change: pages or study summaries cite it by that key (its
+    stored key, ``old_key``); None if nothing does."""
     citing = sorted(
         {
             str(row.document)
             for row in Citation.objects.filter(reference=reference).prefetch_related("document")
         }
     )
+    citing += [f"the study summary of @{other.key}" for other in summaries_citing(old_key or reference.key)]
     if not citing:
         return None
     return f"This key is cited by: {'; '.join(citing)}. Change the key in their text first."
@@ -151,3 +160,56 @@ def citation_context(citations: list[Citation]) -> CitationContext:
             Entry(citation.number, citation.reference, html[citation.reference.pk]) for citation in citations
         ],
     )
+
+
+def keys_citation_context(keys: Iterable[str]) -> CitationContext:
+    """Numbers and reference list for keys in reading order (a study summary has no Citation
+    rows: references are not documents); keys that match no reference are left out."""
+    keys = list(dict.fromkeys(keys))
+    known = Reference.objects.in_bulk(keys, field_name="key")
+    references = [known[key] for key in keys if key in known]
+    html = formatted_entries(references)
+    return CitationContext(
+        numbering={reference.key: number for number, reference in enumerate(references, start=1)},
+        entries=[Entry(number, ref, html[ref.pk]) for number, ref in enumerate(references, start=1)],
+    )
+
+
+def published_citations() -> QuerySet[Citation]:
+    """Citation rows of published pages only: what the public may learn about who cites what."""
+    condition = Q()
+    for model in (Article, Nutrient):
+        condition |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=model.objects.published().values("pk"),
+        )
+    return Citation.objects.filter(condition)
+
+
+def citing_pages_by_reference(references: Iterable[Reference]) -> dict[int, list[Document]]:
+    """For each reference's pk, the published articles, then nutrient pages, citing it, each A–Z
+    by title. A few queries however many references (a handout's studies)."""
+    pks = [reference.pk for reference in references]
+    rows = list(
+        published_citations()
+        .filter(reference__in=pks)
+        .values_list("reference_id", "content_type_id", "object_id")
+    )
+    found: dict[int, list[Document]] = {pk: [] for pk in pks}
+    for model in (Article, Nutrient):
+        content_type = ContentType.objects.get_for_model(model)
+        cited = [
+            (reference_pk, page_pk) for reference_pk, type_pk, page_pk in rows if type_pk == content_type.pk
+        ]
+        pages = model.objects.in_bulk({page_pk for _, page_pk in cited})
+        by_reference: dict[int, list[Document]] = {pk: [] for pk in pks}
+        for reference_pk, page_pk in cited:
+            by_reference[reference_pk].append(pages[page_pk])
+        for pk, listed in by_reference.items():
+            found[pk] += sorted(listed, key=lambda page: (page.title, page.pk))
+    return found
+
+
+def citing_pages(reference: Reference) -> list[Document]:
+    """The published articles, then nutrient pages, that cite ``reference``, each A–Z by title."""
+    return citing_pages_by_reference([reference])[reference.pk]

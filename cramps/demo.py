@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from references.models import Reference
+from references.models import STUDY_FIELDS, Reference
 from references.record import RECORD_FIELDS
 
 from . import transfer
@@ -51,7 +51,7 @@ def demo_content(paths: list[Path]) -> dict:
         "format": transfer.FORMAT,
         "version": transfer.VERSION,
         "references": [
-            {name: item["fields"][name] for name in RECORD_FIELDS if name in item["fields"]}
+            {name: item["fields"][name] for name in (*RECORD_FIELDS, *STUDY_FIELDS) if name in item["fields"]}
             for item in objects["references.reference"]
         ],
     }

@@ -45,6 +45,16 @@ def broken_citations(document: Document, known_keys: set[str] | None = None) -> 
     return problems
 
 
+def broken_summary_citations(references: list[Reference], known_keys: set[str]) -> list[str]:
+    """Unknown keys and unreadable citations in study summaries (which have no Citation rows)."""
+    problems = []
+    for reference in references:
+        found = [str(problem) for problem in citation_problems(reference.summary)]
+        found += [f"unknown key @{key}" for key in cited_keys([reference.summary]) if key not in known_keys]
+        problems += [f"the study summary of @{reference.key}: {problem}" for problem in found]
+    return problems
+
+
 def all_broken_citations() -> Iterator[BrokenCitation]:
     known_keys = set(Reference.objects.values_list("key", flat=True))
     for model in DOCUMENT_MODELS:

@@ -10,6 +10,7 @@ Connected by ``CrampsConfig.ready()``:
   it runs, repairs the document's HTML and rows once its transaction commits;
 - a new reference (saved, or created by a bulk import) gives rows to the pages that already
   cite its key;
+- a reference's study summary is rendered to ``summary_html`` whenever it is saved (raw too);
 - a reference whose key pages cite cannot be renamed (the admin form says so via
   ``references.signals.reference_key_changing``; other code gets ``ProtectedError``);
 - after ``migrate``, pages whose cached HTML or citation rows a data migration (or a renderer
@@ -31,7 +32,14 @@ from references.models import Reference
 from references.signals import reference_key_changing, references_written
 
 from .citing import citations_batch, citations_refresh, cited_key_refusal
-from .services import DOCUMENT_MODELS, INLINES, document_repair, documents_repair
+from .services import (
+    DOCUMENT_MODELS,
+    INLINES,
+    document_repair,
+    documents_repair,
+    study_summaries_repair,
+    study_summary_html,
+)
 from .validators import validate_markdown
 
 # Documents being deleted in this thread: their inline rows' deletion must not re-sync them.
@@ -85,12 +93,17 @@ def _reference_renaming(sender, instance: Reference, raw: bool = False, **kwargs
         return
     old_key = instance.stored_key()
     instance._cramps_new_key = old_key != instance.key
-    if old_key not in (None, instance.key) and (refusal := cited_key_refusal(instance)):
+    if old_key not in (None, instance.key) and (refusal := cited_key_refusal(instance, old_key)):
         raise ProtectedError(refusal, set(instance.citations.all()))
 
 
+def _reference_summary_rendered(sender, instance: Reference, **kwargs) -> None:
+    """A reference's study summary is Markdown the content app renders, on every save (raw too)."""
+    instance.summary_html = study_summary_html(instance.summary)
+
+
 def _refuse_cited_rename(sender, reference: Reference, old_key: str, **kwargs) -> str | None:
-    return cited_key_refusal(reference)
+    return cited_key_refusal(reference, old_key)
 
 
 def _reference_saved(sender, instance: Reference, created: bool, raw: bool = False, **kwargs) -> None:
@@ -165,6 +178,7 @@ def _repair_after_migrate(sender, plan=None, using: str = DEFAULT_DB_ALIAS, **kw
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         return
     documents_repair()
+    study_summaries_repair()
 
 
 def connect(app_config) -> None:
@@ -183,6 +197,7 @@ def connect(app_config) -> None:
             post_save.connect(receiver, sender=inline, weak=False, dispatch_uid=f"citations-{name}-saved")
             post_delete.connect(receiver, sender=inline, weak=False, dispatch_uid=f"citations-{name}-deleted")
     pre_save.connect(_reference_renaming, sender=Reference, dispatch_uid="citations-reference-renaming")
+    pre_save.connect(_reference_summary_rendered, sender=Reference, dispatch_uid="reference-summary-rendered")
     post_save.connect(_reference_saved, sender=Reference, dispatch_uid="citations-reference-saved")
     references_written.connect(_references_written, dispatch_uid="citations-references-written")
     reference_key_changing.connect(_refuse_cited_rename, dispatch_uid="citations-refuse-cited-rename")

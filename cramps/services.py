@@ -5,6 +5,7 @@ from django.db import transaction
 from references.models import Reference
 
 from .citing import citations_batch, citations_drift, citations_refresh
+from .markdown import render_markdown
 from .models import Article, Document, Nutrient
 
 DOCUMENT_MODELS: tuple[type[Document], ...] = (Article, Nutrient)
@@ -41,6 +42,24 @@ def _rendered_stale(instance) -> bool:
     stored = [getattr(instance, name) for name in instance.rendered_fields]
     instance.render()
     return [getattr(instance, name) for name in instance.rendered_fields] != stored
+
+
+def study_summary_html(summary: str) -> str:
+    """A reference's study summary as cached HTML (citation placeholders, numbered when shown)."""
+    return render_markdown(summary).html if summary else ""
+
+
+def study_summaries_repair() -> list[Reference]:
+    """Re-render the study summaries whose cached HTML is stale (a renderer change, an
+    ``update()``); an ``update()`` itself, so neither "updated" nor history moves. Returns them."""
+    repaired = []
+    for reference in Reference.objects.exclude(summary="", summary_html="").only(
+        "key", "summary", "summary_html"
+    ):
+        if (html := study_summary_html(reference.summary)) != reference.summary_html:
+            Reference.objects.filter(pk=reference.pk).update(summary_html=html)
+            repaired.append(reference)
+    return repaired
 
 
 def document_repair(*, document: Document, known: dict[str, Reference] | None = None) -> bool:

@@ -1,5 +1,8 @@
 from django.contrib.sitemaps import Sitemap
 
+from references.models import Reference
+
+from .citing import published_citations
 from .models import Article, Nutrient
 
 
@@ -23,4 +26,15 @@ class NutrientSitemap(DocumentSitemap):
     model = Nutrient
 
 
-SITEMAPS = {"articles": ArticleSitemap, "nutrients": NutrientSitemap}
+class ReferenceSitemap(Sitemap):
+    """Reference pages worth a search engine's visit: those a published page cites. Every
+    reference has a page, but one cited by nothing published (or only by drafts) stays out."""
+
+    def items(self):
+        return Reference.objects.filter(pk__in=published_citations().values("reference")).order_by("pk")
+
+    def lastmod(self, reference):
+        return reference.updated
+
+
+SITEMAPS = {"articles": ArticleSitemap, "nutrients": NutrientSitemap, "references": ReferenceSitemap}

@@ -30,8 +30,9 @@ from django.utils.dateparse import parse_datetime
 from references.citations import cited_keys
 from references.formats.common import ParseError, read_text
 from references.matching import find_matches
-from references.models import Reference
+from references.models import STUDY_FIELDS, Reference
 from references.record import RECORD_FIELDS, empty_record
+from references.validators import unknown_keys_message
 
 from . import workflow
 from .citing import citations_batch, citations_sync
@@ -126,7 +127,7 @@ def content_export() -> str:
 
 
 def reference_data(reference: Reference) -> dict:
-    data = reference.record
+    data = reference.record | reference.study
     data["accessed"] = reference.accessed.isoformat() if reference.accessed else None
     return data
 
@@ -350,7 +351,11 @@ class _Planner:
             self.problem(where, f"this is the same work as @{stored_keys[match.stored]} on this site ({match.reason}); "
                          "change one key to match the other, then import again.")  # fmt: skip
             return []
-        action = "new" if existing is None else ("unchanged" if existing.record == record else "update")
+        action = (
+            "new"
+            if existing is None
+            else ("unchanged" if existing.record | existing.study == record else "update")
+        )
         if not self._may(Reference, "add" if action == "new" else "change", action, where):
             return []
         changes = tuple(name for name in record if existing and getattr(existing, name) != record[name])
@@ -359,9 +364,13 @@ class _Planner:
             setattr(reference, name, value)
         try:
             # On a copy: clean() normalises identifiers, and a move keeps the records as they were.
-            copy.copy(reference).full_clean()
+            # The summary may cite references this same file brings: checked against those below.
+            copy.copy(reference).full_clean(exclude=["summary"])
         except ValidationError as error:
             self._report(where, error)
+            return []
+        if problems := self._summary_problems(record["summary"], records):
+            self.problem(where, "“summary”: " + " ".join(problems))
             return []
         self.known_keys.add(record["key"])
         return [
@@ -381,11 +390,20 @@ class _Planner:
                             f"(the “{permission_name(model, permission)}” permission).")  # fmt: skip
         return False
 
+    def _summary_problems(self, summary: str, records: list[dict]) -> list[str]:
+        """Why a study summary cannot be imported: its Markdown, or keys neither here nor in the file."""
+        problems = markdown_problems(summary)
+        known = self.known_keys | {record["key"] for record in records}
+        if missing := [key for key in cited_keys([summary]) if key not in known]:
+            problems.append(unknown_keys_message(missing))
+        return problems
+
     def _reference_record(self, item: dict, where: str) -> dict | None:
-        unknown = sorted(set(item) - set(RECORD_FIELDS))
+        unknown = sorted(set(item) - {*RECORD_FIELDS, *STUDY_FIELDS})
         for name in unknown:
             self.problem(where, f"unknown field “{name}”.")
-        record = empty_record() | {name: item[name] for name in RECORD_FIELDS if name in item}
+        record = empty_record() | Reference().study
+        record |= {name: item[name] for name in (*RECORD_FIELDS, *STUDY_FIELDS) if name in item}
         ok = not unknown
         for name in ("authors", "editors"):
             names = record[name]
@@ -406,8 +424,14 @@ class _Planner:
             except (TypeError, ValueError):
                 self.problem(where, "“accessed” should be a date written YYYY-MM-DD, or null.")
                 ok = False
+        participants = record["participants"]
+        if participants is not None and (isinstance(participants, bool) or not isinstance(participants, int)):
+            self.problem(where, "“participants” should be a whole number or null.")
+            ok = False
         for name in (
-            name for name in RECORD_FIELDS if name not in ("authors", "editors", "issued_year", "accessed")
+            name
+            for name in (*RECORD_FIELDS, *STUDY_FIELDS)
+            if name not in ("authors", "editors", "issued_year", "accessed", "participants")
         ):
             if not isinstance(record[name], str):
                 self.problem(where, f"“{name}” should be text.")

@@ -7,17 +7,22 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from references.bibliography import formatted_entries
+from references.citations import cited_keys
+from references.formats import FORMATS
 from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 
-from .citing import citation_context
+from .citing import citation_context, citing_pages, keys_citation_context
+from .handouts.document import MAX_PARTS
 from .models import Article, Nutrient
 
 
@@ -189,14 +194,66 @@ class ReferenceList(ListView):
 
 @require_GET
 def reference_detail(request: HttpRequest, key: str) -> HttpResponse:
-    """One reference, formatted, with its identifiers and the published pages citing it."""
+    """One reference: its study summary (numbered citations of the works it cites), formatted
+    entry, identifiers and the published pages citing it. Every reference has a page, whoever
+    cites it; drafts citing it are never named. Template: ``references/reference_detail.html``."""
     reference = get_object_or_404(Reference, key=key)
-    cited_by = [
-        *Article.objects.published().filter(citations__reference=reference).order_by("title"),
-        *Nutrient.objects.published().filter(citations__reference=reference).order_by("title"),
-    ]
     return render(
         request,
         "references/reference_detail.html",
-        {"reference": reference, "entry": formatted_entries([reference])[reference.pk], "cited_by": cited_by},
+        {
+            "reference": reference,
+            "entry": formatted_entries([reference])[reference.pk],
+            "cited_by": citing_pages(reference),
+            "citations": keys_citation_context(cited_keys([reference.summary])),
+        },
     )
+
+
+# A reading list's files: the format's name in ``references.formats``, and the file's extension.
+READING_LIST_FILES = {"ris": ("ris", "ris"), "bib": ("bibtex", "bib")}
+READING_LIST_MAX = 200
+
+
+def _reading_list_refused(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    context = {"heading": "This reading list cannot be made", "message": message, "status": status}
+    return render(request, "references/reading_list_error.html", context, status=status)
+
+
+@require_GET
+def reading_list(request: HttpRequest) -> HttpResponse:
+    """The references ticked on the reference list (``keys``, in that order) as a reading list:
+    ``format=pdf`` (the references as the studies of one handout, in the site's citation style),
+    ``ris`` or ``bib`` (for a citation manager). Errors: ``references/reading_list_error.html``."""
+    keys = list(
+        dict.fromkeys(key.strip() for value in request.GET.getlist("keys") for key in value.split(","))
+    )
+    keys = [key for key in keys if key]
+    chosen = request.GET.get("format", "pdf")
+    if chosen != "pdf" and chosen not in READING_LIST_FILES:
+        return _reading_list_refused(request, 400, f"Unknown format “{chosen}”: choose pdf, ris or bib.")
+    if not keys:
+        return _reading_list_refused(
+            request, 400, "Tick at least one reference on the list, then download again."
+        )
+    limit = MAX_PARTS if chosen == "pdf" else READING_LIST_MAX
+    if len(keys) > limit:
+        return _reading_list_refused(
+            request,
+            400,
+            f"A {chosen.upper()} reading list holds at most {limit} references; {len(keys)} were ticked.",
+        )
+    found = Reference.objects.in_bulk(keys, field_name="key")
+    if missing := [key for key in keys if key not in found]:
+        return _reading_list_refused(
+            request, 404, f"There is no reference “{missing[0]}”. Untick it and try again."
+        )
+    if chosen == "pdf":
+        items = [("items", f"reference:{key}") for key in keys]
+        return redirect(f"{reverse('combined-handout')}?{urlencode(items)}")
+    name, extension = READING_LIST_FILES[chosen]
+    file_format = FORMATS[name]
+    text = file_format.dump([found[key].record for key in keys])
+    response = HttpResponse(text, content_type=f"{file_format.content_type}; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"cramps-reading-list.{extension}")
+    return response

@@ -123,6 +123,8 @@ class ReferenceAdmin(ExportMixin, admin.ModelAdmin):
         ("Publication", {"fields": ["issued_year", "volume", "issue", "pages", "editors", "publisher",
                                     "publisher_place", "edition"]}),
         ("Identifiers and links", {"fields": ["pmid", "pmcid", "doi", "isbn", "url", "accessed"]}),
+        ("Study summary", {"fields": ["study_type", "population", "participants", "comparison", "main_result",
+                                      "limits", "summary"]}),
         ("Notes", {"fields": ["abstract", "note", "created", "updated"], "classes": ["collapse"]}),
     ]  # fmt: skip
 

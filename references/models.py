@@ -16,6 +16,7 @@ from . import identifiers
 from .formats.csljson import item_from_record
 from .record import CSL_TYPES, RECORD_FIELDS, name_display
 from .signals import reference_key_changing
+from .validators import validate_citations
 
 # Reference search reads at most this many words of at most this many characters: a pasted
 # page of text is a bounded query, not one LIKE per word.
@@ -27,6 +28,9 @@ _IDENTIFIER_LABEL = re.compile(r"\b(pmid|pmcid|doi)\s*:\s*", re.IGNORECASE)
 ReferenceType = models.TextChoices(
     "ReferenceType", [(value.upper().replace("-", "_"), (value, label)) for value, label in CSL_TYPES.items()]
 )
+# A reference's study summary: what readers learn about the work beyond its record. Kept apart
+# from ``RECORD_FIELDS`` because no bibliographic file holds it (an import must not blank it).
+STUDY_FIELDS = ("study_type", "population", "participants", "comparison", "main_result", "limits", "summary")
 MATCH_TITLE_LENGTH = 200
 # Rows per query when looking up many values at once (well under every database's parameter limit).
 QUERY_CHUNK = 500
@@ -134,8 +138,25 @@ class SourceLink:
     url: str
 
 
+class StudyType(models.TextChoices):
+    """What kind of work a reference is, as its study summary tells readers."""
+
+    SYSTEMATIC_REVIEW = "systematic-review", "Systematic review"
+    RANDOMISED_TRIAL = "randomised-trial", "Randomised trial"
+    COHORT = "cohort", "Cohort study"
+    CASE_SERIES = "case-series", "Case series"
+    GUIDELINE = "guideline", "Guideline"
+    TEXTBOOK = "textbook", "Textbook"
+    OTHER = "other", "Other"
+
+
 class Reference(models.Model):
-    """A source as CSL-JSON understands it; ``csl`` gives the record citeproc-py formats."""
+    """A source as CSL-JSON understands it; ``csl`` gives the record citeproc-py formats.
+
+    The study summary (``study_type`` … ``summary``) tells readers what the work found, in our
+    words; ``summary_html`` is its rendered Markdown, kept in step by the content app (which
+    owns the Markdown renderer) on every save.
+    """
 
     key = models.SlugField(
         "citation key",
@@ -189,6 +210,27 @@ class Reference(models.Model):
     accessed = models.DateField(null=True, blank=True, help_text="When a web page was last read.")
     abstract = models.TextField(blank=True)
     note = models.TextField(blank=True, help_text="Editorial note; shown after the formatted entry.")
+    study_type = models.CharField(
+        max_length=30, choices=StudyType.choices, blank=True, help_text="Leave empty if not summarised yet."
+    )
+    population = models.CharField(
+        "who was studied", max_length=300, blank=True, help_text="e.g. Adults over 55 with night cramps."
+    )
+    participants = models.PositiveIntegerField(
+        "number of participants", null=True, blank=True, help_text="Leave empty for guidelines and textbooks."
+    )
+    comparison = models.CharField(
+        "what was compared", max_length=300, blank=True, help_text="e.g. Magnesium against placebo."
+    )
+    main_result = models.TextField("main result", blank=True, help_text="In plain words, with its size.")
+    limits = models.TextField(blank=True, help_text="What makes the result less certain.")
+    summary = models.TextField(
+        "study summary",
+        blank=True,
+        validators=[validate_citations],
+        help_text="Plain-language summary in Markdown, in our own words. Cite other works as [@key].",
+    )
+    summary_html = models.TextField(editable=False, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -250,6 +292,15 @@ class Reference(models.Model):
     def stored_key(self) -> str | None:
         """The key as the database holds it (None for a reference not saved yet)."""
         return Reference.objects.filter(pk=self.pk).values_list("key", flat=True).first()
+
+    @property
+    def study(self) -> dict:
+        """The study summary's fields (``STUDY_FIELDS``), as content files and history keep them."""
+        return {field: getattr(self, field) for field in STUDY_FIELDS}
+
+    @property
+    def has_study_summary(self) -> bool:
+        return bool(self.study_type or self.summary or self.main_result)
 
     @property
     def first_author_family(self) -> str:

@@ -25,7 +25,8 @@ def unknown_keys_message(keys: list[str]) -> str:
 
 
 def validate_citations(text: str) -> None:
-    """Unknown keys only. Content fields use ``cramps.validators.validate_markdown``, which also
-    checks the syntax and the sanitiser; this stays for the migrations that name it."""
+    """Unknown keys only: the rule a reference's study summary keeps by itself (``references``
+    cannot run the content app's sanitiser; its admin form adds that). Content fields use
+    ``cramps.validators.validate_markdown``, which also checks the syntax and the sanitiser."""
     if missing := unknown_keys(text):
         raise ValidationError(unknown_keys_message(missing), code="unknown_citation")

@@ -1,4 +1,5 @@
-"""PDF handouts of articles and nutrients, singly or combined, for a reader's doctor.
+"""PDF handouts of articles, nutrients and references (studies), singly or combined, for a
+reader's doctor.
 
 - ``document``: the handout as one HTML document (parts, one numbering, one reference list).
 - ``render``: HTML to PDF with WeasyPrint, in a limited child process, loading only our files.

@@ -1,7 +1,9 @@
 """The handout as one HTML document: every part, one citation numbering, one reference list.
 
 Built from the cached HTML fields (never from Markdown), so it matches the web pages; the
-renderer (``cramps.handouts.render``) turns it into a PDF.
+renderer (``cramps.handouts.render``) turns it into a PDF. A part is an article, a nutrient page
+or a reference (a "study": its entry, study summary and the published pages citing it); studies
+come after the pages, in a "Studies" section of a combined handout.
 """
 
 import re
@@ -20,9 +22,10 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from references.bibliography import formatted_entries
-from references.citations import number_citations_html, number_keys
+from references.citations import cited_keys, number_citations_html, number_keys
+from references.models import Reference
 
-from ..citing import CitationContext, Entry
+from ..citing import CitationContext, Entry, citing_pages_by_reference
 from ..models import Document
 from ..services import INLINES
 from .render import pdf_render
@@ -35,6 +38,8 @@ TEMPLATES = (
     "handouts/_part.html",
     "handouts/_disclaimer.html",
     "handouts/_notes.html",
+    "handouts/_study.html",
+    "includes/_study_summary.html",
 )
 STYLESHEET = "css/handout.css"
 
@@ -53,6 +58,43 @@ class Part:
     @property
     def anchor(self) -> str:
         return f"part-{self.number}"
+
+
+# What a handout can hold: pages, and references shown as studies.
+Item = Document | Reference
+
+
+@dataclass(frozen=True)
+class Study:
+    """One reference inside a handout, ready for ``handouts/_study.html``."""
+
+    reference: Reference
+    number: int
+    url: str
+    entry: Entry
+    cited_by: list[tuple[str, str]]
+
+    @property
+    def anchor(self) -> str:
+        return f"part-{self.number}"
+
+
+def is_study(item: Item) -> bool:
+    return isinstance(item, Reference)
+
+
+def in_handout_order(items: Sequence[Item]) -> list[Item]:
+    """Pages in the order asked for, then studies in the order asked for: how a handout shows them."""
+    return [item for item in items if not is_study(item)] + [item for item in items if is_study(item)]
+
+
+def is_public(item: Item) -> bool:
+    """Every reference has a public page; a page may be a draft an editor previews."""
+    return is_study(item) or item.is_public
+
+
+def item_slug(item: Item) -> str:
+    return item.key if is_study(item) else item.slug
 
 
 _SECTION_ANCHOR = re.compile(r'(\bid="|\bhref="#)sec-')
@@ -74,17 +116,31 @@ def _citations(document: Document) -> list:
     return sorted(document.citations.all(), key=lambda citation: citation.number)
 
 
-def merged_citations(parts: Sequence[Document]) -> CitationContext:
-    """One numbering and reference list across parts, by first appearance in part order."""
-    citations = [citation for document in parts for citation in _citations(document)]
-    numbering = number_keys(citation.reference.key for citation in citations)
-    references = {citation.reference.key: citation.reference for citation in citations}
+def merged_citations(parts: Sequence[Item]) -> CitationContext:
+    """One numbering and reference list across parts, by first appearance in part order.
+
+    A study counts as citing itself, then the works its summary cites: a work both cited by a
+    page and shown as a study is numbered and listed once."""
+    keys: list[str] = []
+    references: dict[str, Reference] = {}
+    for part in parts:
+        if is_study(part):
+            references[part.key] = part
+            keys += [part.key, *cited_keys([part.summary])]
+        else:
+            for citation in _citations(part):
+                references[citation.reference.key] = citation.reference
+                keys.append(citation.reference.key)
+    if missing := set(keys) - set(references):
+        references |= Reference.objects.in_bulk(missing, field_name="key")
+    numbering = number_keys(key for key in keys if key in references)
+    references = {key: references[key] for key in numbering}
     html = formatted_entries(references.values())
     entries = [Entry(number, references[key], html[references[key].pk]) for key, number in numbering.items()]
     return CitationContext(numbering=numbering, entries=entries)
 
 
-def _title(parts: Sequence[Document]) -> str:
+def _title(parts: Sequence[Item]) -> str:
     """The document's title: the page's own, or "Handout: A; B; C and 4 more" for several."""
     if len(parts) == 1:
         return parts[0].title
@@ -93,9 +149,9 @@ def _title(parts: Sequence[Document]) -> str:
     return f"Handout: {titles}{more}"
 
 
-def handout_filename(parts: Sequence[Document]) -> str:
-    """``cramps-magnesium-handout.pdf``; up to three slugs, then a count."""
-    slugs = [document.slug for document in parts]
+def handout_filename(parts: Sequence[Item]) -> str:
+    """``cramps-magnesium-handout.pdf``; up to three slugs (or reference keys), then a count."""
+    slugs = [item_slug(item) for item in parts]
     name = "-".join(slugs) if len(slugs) <= 3 else f"{len(slugs)}-topics"
     return f"{slugify(settings.CRAMPS_SITE_NAME) or 'site'}-{name[:120]}-handout.pdf"
 
@@ -106,12 +162,29 @@ def site_root(site_url: str) -> str:
 
 
 def handout_html(
-    *, parts: Sequence[Document], paper: str, site_url: str, generated: datetime | None = None
+    *, parts: Sequence[Item], paper: str, site_url: str, generated: datetime | None = None
 ) -> str:
     """The handout as one HTML document for WeasyPrint (``handouts/handout.html``)."""
     site_url = site_root(site_url)
-    _prefetch(parts)
+    parts = in_handout_order(parts)
+    documents = [part for part in parts if not is_study(part)]
+    _prefetch(documents)
     citations = merged_citations(parts)
+    entries = {entry.reference.pk: entry for entry in citations.entries}
+    cited_by = citing_pages_by_reference(part for part in parts if is_study(part))
+    studies = [
+        Study(
+            reference=reference,
+            number=number,
+            url=urljoin(site_url, reference.get_absolute_url()),
+            entry=entries[reference.pk],
+            cited_by=[
+                (page.title, urljoin(site_url, page.get_absolute_url())) for page in cited_by[reference.pk]
+            ],
+        )
+        for number, reference in enumerate(parts, start=1)
+        if is_study(reference)
+    ]
     prepared = [
         Part(
             document=document,
@@ -122,8 +195,9 @@ def handout_html(
             toc=[{**heading, "anchor": f"p{number}-{heading['anchor']}"} for heading in document.toc],
         )
         for number, document in enumerate(parts, start=1)
+        if not is_study(document)
     ]
-    tags = dict.fromkeys(tag.name for document in parts for tag in document.tags.all())
+    tags = dict.fromkeys(tag.name for document in documents for tag in document.tags.all())
     if len(parts) == 1:
         # Text for the PDF's metadata; the template escapes it once.
         description = unescape(strip_tags(number_citations_html(parts[0].summary_html, citations.numbering)))
@@ -135,7 +209,9 @@ def handout_html(
         "description": description,
         "keywords": ", ".join(tags),
         "parts": prepared,
-        "combined": len(prepared) > 1,
+        "studies": studies,
+        "count": len(parts),
+        "combined": len(parts) > 1,
         "citations": citations,
         "paper": paper,
         "site_name": settings.CRAMPS_SITE_NAME,
@@ -147,7 +223,7 @@ def handout_html(
     return render_to_string("handouts/handout.html", context)
 
 
-def handout_render(*, parts: Sequence[Document], paper: str, site_url: str) -> bytes:
+def handout_render(*, parts: Sequence[Item], paper: str, site_url: str) -> bytes:
     """Build and render a handout as PDF bytes (not stored: see ``cramps.handouts.service``)."""
     html = handout_html(parts=parts, paper=paper, site_url=site_url)
     return pdf_render(html=html, base_url=site_root(site_url))

@@ -11,9 +11,13 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.template.loader import get_template
 
+from references.citations import cited_keys
+from references.models import Reference
+
+from ..citing import citing_pages_by_reference
 from ..models import Citation, Document
 from ..services import INLINES
-from .document import STYLESHEET, TEMPLATES, site_root
+from .document import STYLESHEET, TEMPLATES, Item, is_public, is_study, site_root
 from .render import static_file
 
 # Bump when code changes what a handout looks like without a template or CSS change.
@@ -41,6 +45,7 @@ def _related_content(parts: Sequence[Document]) -> dict[tuple[str, int], dict[st
     Inline rows (all their fields), tag names, and each citation's number with its reference's
     pk and ``updated``. Cheap on purpose: it runs on every request for a handout.
     """
+    parts = [part for part in parts if not is_study(part)]
     content = {(document._meta.label, document.pk): defaultdict(list) for document in parts}
     for model in dict.fromkeys(type(document) for document in parts):
         pks = [document.pk for document in parts if type(document) is model]
@@ -63,15 +68,34 @@ def _related_content(parts: Sequence[Document]) -> dict[tuple[str, int], dict[st
     return content
 
 
-def handout_key(*, parts: Sequence[Document], paper: str, site_url: str) -> str:
+def _studies_content(parts: Sequence[Item]) -> dict[int, dict[str, list]]:
+    """What shows of each study beyond its own row, by pk: the works its summary cites (pk and
+    ``updated``) and the published pages citing it. A few queries however many studies."""
+    studies = [part for part in parts if is_study(part)]
+    wanted = {study.pk: cited_keys([study.summary]) for study in studies}
+    known = Reference.objects.filter(key__in={key for keys in wanted.values() for key in keys})
+    cited = {key: [key, pk, updated] for key, pk, updated in known.values_list("key", "pk", "updated")}
+    cited_by = citing_pages_by_reference(studies)
+    return {
+        study.pk: {
+            "references": [cited[key] for key in wanted[study.pk] if key in cited],
+            "cited_by": [[page._meta.label, page.pk, page.title, page.slug] for page in cited_by[study.pk]],
+        }
+        for study in studies
+    }
+
+
+def handout_key(*, parts: Sequence[Item], paper: str, site_url: str) -> str:
     """sha256 over everything that shows in the handout, so any change makes a new PDF.
 
     Each part's own fields, inlines, tags and citations with each cited reference's pk and
-    ``updated`` (its formatted entry is cached on the same); paper, site name and address,
+    ``updated`` (its formatted entry is cached on the same); for a study, the works its summary
+    cites and the published pages citing it; paper, site name and address,
     citation style, the handout templates and CSS, and the WeasyPrint version. The generation
     date is left out: it records when the stored PDF was made.
     """
     related = _related_content(parts)
+    studies = _studies_content(parts)
     fingerprint = {
         "version": HANDOUT_VERSION,
         "weasyprint": weasyprint.__version__,
@@ -82,9 +106,11 @@ def handout_key(*, parts: Sequence[Document], paper: str, site_url: str) -> str:
         "parts": [
             {
                 "model": document._meta.label,
-                "public": document.is_public,
+                "public": is_public(document),
                 "fields": [getattr(document, field.attname) for field in document._meta.concrete_fields],
-                **related[document._meta.label, document.pk],
+                **(
+                    studies[document.pk] if is_study(document) else related[document._meta.label, document.pk]
+                ),
             }
             for document in parts
         ],

@@ -1,4 +1,5 @@
-"""PDF handouts of articles and nutrients, singly or combined, and the page that builds them.
+"""PDF handouts of articles, nutrients and references (studies), singly or combined, and the
+page that builds them.
 
 These views decide who may see what, parse the request and answer with the stored PDF (ETag /
 Last-Modified), or with a page that refreshes itself while the PDF is being prepared in the
@@ -15,6 +16,7 @@ could not be made.
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,12 +25,19 @@ from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_safe
 from django_ratelimit.core import get_usage
 
+from references.models import Reference
+
 from ..models import Article, Document, Nutrient
 from . import document, service, store
+from .document import Item
 from .keys import handout_key
 from .models import HandoutState
 
-MODELS: dict[str, type[Document]] = {"article": Article, "nutrient": Nutrient}
+MODELS: dict[str, type[Document] | type[Reference]] = {
+    "article": Article,
+    "nutrient": Nutrient,
+    "reference": Reference,
+}
 RETRY_AFTER_SECONDS = 30
 # How often the "being prepared" page reloads itself.
 REFRESH_SECONDS = 3
@@ -66,7 +75,7 @@ def _render_budget(request: HttpRequest) -> dict | None:
     )
 
 
-def _preparing(request: HttpRequest, parts: Sequence[Document]) -> HttpResponse:
+def _preparing(request: HttpRequest, parts: Sequence[Item]) -> HttpResponse:
     """202: the PDF is being made; the page reloads itself (a meta refresh: no script needed)."""
     context = {"parts": parts, "refresh": REFRESH_SECONDS, "back": parts[0] if len(parts) == 1 else None}
     response = render(request, "handouts/preparing.html", context, status=202)
@@ -75,7 +84,7 @@ def _preparing(request: HttpRequest, parts: Sequence[Document]) -> HttpResponse:
     return response
 
 
-def _pdf_response(request: HttpRequest, parts: Sequence[Document], paper: str) -> HttpResponse:
+def _pdf_response(request: HttpRequest, parts: Sequence[Item], paper: str) -> HttpResponse:
     """The stored handout, or the "being prepared" page while it is rendered in the background."""
     site_url = service.handout_site_url(request)
     key = handout_key(parts=parts, paper=paper, site_url=site_url)
@@ -123,7 +132,7 @@ def _pdf_response(request: HttpRequest, parts: Sequence[Document], paper: str) -
     response["Content-Length"] = str(handout.size)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
-    if all(part.is_public for part in parts):
+    if all(document.is_public(part) for part in parts):
         patch_cache_control(response, public=True, max_age=300)
     else:
         patch_cache_control(response, private=True, no_store=True)
@@ -151,25 +160,49 @@ def nutrient_handout(request: HttpRequest, slug: str) -> HttpResponse:
     return _document_handout(request, Nutrient, slug)
 
 
+@require_safe
+def reference_handout(request: HttpRequest, key: str) -> HttpResponse:
+    """One reference as a PDF handout (``?paper=a4|letter``): its entry with PubMed, PMC and DOI
+    addresses in full, its study summary and the published pages citing it. Every reference has
+    one, as every reference has a page."""
+    reference = get_object_or_404(Reference, key=key)
+    try:
+        paper = _paper(request)
+    except BadRequest as error:
+        return _error(request, 400, "This PDF address is not quite right", str(error), back=reference)
+    return _pdf_response(request, [reference], paper)
+
+
 def requested_items(request: HttpRequest) -> list[str]:
     """``items`` as repeated parameters (the builder's checkboxes), comma lists, or both."""
     items = (item.strip() for value in request.GET.getlist("items") for item in value.split(","))
     return list(dict.fromkeys(item for item in items if item))
 
 
-def _parse_item(item: str) -> tuple[type[Document], str]:
+def _parse_item(item: str) -> tuple[type[Item], str]:
     kind, _, slug = item.partition(":")
     if kind not in MODELS or not slug:
-        raise BadRequest(f"“{item}” is not an item: write article:<slug> or nutrient:<slug>.")
+        raise BadRequest(
+            f"“{item}” is not an item: write article:<slug>, nutrient:<slug> or reference:<key>."
+        )
     return MODELS[kind], slug
+
+
+def _visible(model: type[Item], user, names: list[str]) -> dict[str, Item]:
+    """The items of ``model`` named (slugs, or keys for references) that ``user`` may see, by name."""
+    if model is Reference:
+        return Reference.objects.in_bulk(names, field_name="key")
+    return {document.slug: document for document in model.objects.visible_to(user).filter(slug__in=names)}
 
 
 @require_safe
 def combined_handout(request: HttpRequest) -> HttpResponse:
-    """Several articles and nutrients in one PDF: ``?items=article:a,nutrient:b`` (at most 20).
+    """Several articles, nutrients and references in one PDF: ``?items=article:a,reference:k``
+    (at most 20).
 
-    One contents list, one reference list numbered across all parts, one disclaimer. With no
-    items at all, the reader is sent to the builder to choose some.
+    One contents list, one reference list numbered across all parts, one disclaimer; references
+    come after the pages, in a "Studies" section. With no items at all, the reader is sent to the
+    builder to choose some.
     """
     items = requested_items(request)
     if not items:
@@ -185,38 +218,46 @@ def combined_handout(request: HttpRequest) -> HttpResponse:
         return _error(request, 400, "This PDF address is not quite right", str(error))
     visible = {}
     for model in dict.fromkeys(model for _, model, _ in wanted):
-        slugs = [slug for _, wanted_model, slug in wanted if wanted_model is model]
-        documents = model.objects.visible_to(request.user).filter(slug__in=slugs)
-        visible.update({(model, document.slug): document for document in documents})
+        names = [slug for _, wanted_model, slug in wanted if wanted_model is model]
+        visible.update({(model, name): item for name, item in _visible(model, request.user, names).items()})
     if missing := [item for item, model, slug in wanted if (model, slug) not in visible]:
         return _error(
             request, 404, "A page in this handout is not available",
             f"There is no published page “{missing[0]}”. Remove it from the list and try again.",
         )  # fmt: skip
-    parts = [visible[model, slug] for _, model, slug in wanted]
+    parts = document.in_handout_order([visible[model, slug] for _, model, slug in wanted])
     return _pdf_response(request, parts, paper)
 
 
 @require_safe
 def handout_builder(request: HttpRequest) -> HttpResponse:
-    """Choose published articles and nutrients for one PDF. Template: ``handouts/builder.html``.
+    """Choose published articles and nutrients, and studies, for one PDF. Template:
+    ``handouts/builder.html``.
 
     A plain GET form: its checkboxes submit repeated ``items`` to ``combined_handout``.
-    ``?items=…`` here pre-ticks pages (the "combine" link on each page uses it).
+    ``?items=…`` here pre-ticks pages (the "combine" link on each page uses it). The studies
+    offered are the references with a study summary, and any reference pre-ticked.
     """
+    chosen = requested_items(request)
     groups = [
         (
             model._meta.verbose_name_plural.capitalize(),
             [(f"{kind}:{doc.slug}", doc) for doc in model.objects.published().order_by("title")],
         )
         for kind, model in MODELS.items()
+        if model is not Reference
     ]
+    chosen_keys = [item.partition(":")[2] for item in chosen if item.startswith("reference:")]
+    studies = Reference.objects.filter(
+        ~Q(study_type="") | ~Q(summary="") | ~Q(main_result="") | Q(key__in=chosen_keys)
+    ).order_by("title")
+    groups.append(("Studies", [(f"reference:{reference.key}", reference) for reference in studies]))
     return render(
         request,
         "handouts/builder.html",
         {
             "groups": groups,
-            "chosen": set(requested_items(request)),
+            "chosen": set(chosen),
             "paper": settings.CRAMPS_HANDOUT_PAPER,
             "max_items": document.MAX_PARTS,
             "action": reverse("combined-handout"),

@@ -16,7 +16,7 @@ from reversion.models import Version
 from reversion_compare.helpers import generate_dmp_diff
 from taggit.models import Tag, TaggedItem
 
-from references.models import Reference
+from references.models import STUDY_FIELDS, Reference
 from references.record import RECORD_FIELDS
 
 from .. import transfer
@@ -27,13 +27,13 @@ def version_content(version: Version) -> dict:
     """The state ``version`` recorded, in the shape ``current_content`` gives for the live object."""
     if version._model is Reference:
         fields = version.field_dict
-        return {name: fields.get(name) for name in RECORD_FIELDS}
+        return {name: fields.get(name) for name in (*RECORD_FIELDS, *STUDY_FIELDS)}
     return _document_content(version)
 
 
 def current_content(obj) -> dict:
     if isinstance(obj, Reference):
-        return {name: getattr(obj, name) for name in RECORD_FIELDS}
+        return obj.record | obj.study
     return transfer.document_data(obj)
 
 

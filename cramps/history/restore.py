@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from reversion.models import Version
 
-from references.models import Reference
+from references.models import STUDY_FIELDS, Reference
 from references.record import RECORD_FIELDS
 
 from .. import transfer, workflow
@@ -132,6 +132,9 @@ def _reference_write(reference: Reference, version: Version, *, note: str) -> Re
     fields = version.field_dict
     for name in RECORD_FIELDS:
         setattr(reference, name, fields.get(name))
+    for name in STUDY_FIELDS:
+        # Versions from before study summaries hold none: keep the field's empty value.
+        setattr(reference, name, fields.get(name, Reference._meta.get_field(name).get_default()))
     try:
         reference.full_clean()
     except ValidationError as error:

@@ -180,3 +180,14 @@ def _sequences_after_explicit_ids() -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Reference, Nutrient, Article, KeyPoint]):
             cursor.execute(sql)
+
+
+def test_key_studies_have_summaries_shown_on_their_pages(demo, client):
+    for key in ["garrison2020", "roffe2002", "loprinzi2020", "seretny2014", "hallegraeff2012"]:
+        reference = Reference.objects.get(key=key)
+        assert reference.study_type and reference.population and reference.main_result, key
+        assert reference.limits and "Evidence strength:" in reference.summary_html, key
+        page = client.get(reference.get_absolute_url()).content.decode()
+        assert page.index("What this study found") < page.index("citation-full"), key
+        # Each summary cites another key study, numbered and listed on the page.
+        assert 'href="#ref-1"' in page, key

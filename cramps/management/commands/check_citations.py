@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cramps.citing import citations_drift
-from cramps.integrity import all_broken_citations
+from cramps.integrity import all_broken_citations, broken_summary_citations
 from cramps.models import Citation
-from cramps.services import DOCUMENT_MODELS, documents_repair, inline_prefetches
+from cramps.services import DOCUMENT_MODELS, documents_repair, inline_prefetches, study_summaries_repair
 from references.integrity import find_duplicates, malformed_identifiers
 from references.models import Reference
 
@@ -11,7 +11,7 @@ from references.models import Reference
 class Command(BaseCommand):
     help = (
         "Report citation problems and exit non-zero if there are any: unknown keys and unreadable "
-        "citations in documents, citation rows out of step with the text, references cited nowhere, "
+        "citations in documents and study summaries, citation rows out of step with the text, references cited nowhere, "
         "duplicate references and malformed DOIs/PMIDs. Warns about references readers cannot open "
         "(no PMID, PMCID, DOI or URL). --fix first re-derives stale citation rows and cached HTML."
     )
@@ -25,11 +25,16 @@ class Command(BaseCommand):
         if fix:
             for document in documents_repair():
                 self.stdout.write(f"Repaired {document.kind_label.lower()} “{document}”.")
+            for reference in study_summaries_repair():
+                self.stdout.write(f"Repaired the study summary of @{reference.key}.")
         references = list(Reference.objects.order_by("key"))
         known = {reference.key: reference for reference in references}
         cited = set(Citation.objects.values_list("reference_id", flat=True))
         sections = {
-            "Broken citations": [str(broken) for broken in all_broken_citations()],
+            "Broken citations": [
+                *(str(broken) for broken in all_broken_citations()),
+                *broken_summary_citations(references, set(known)),
+            ],
             "Citation rows out of step with the text (run check_citations --fix)": self._drift(known),
             "References cited nowhere": [
                 f"@{ref.key}: {ref.title}" for ref in references if ref.pk not in cited
