@@ -180,3 +180,24 @@ def _sequences_after_explicit_ids() -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Reference, Nutrient, Article, KeyPoint]):
             cursor.execute(sql)
+
+
+def entry_text(page: str, key: str) -> str:
+    """The plain text of the reference-list entry that links to ``key``'s own page."""
+    for item in re.findall(r'<li id="ref-\d+".*?</li>', page, re.S):
+        if f'href="/references/{key}/"' in item:
+            entry = item.split('<span class="ref-links">')[0]
+            return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", entry)).strip()
+    raise AssertionError(f"{key} is not in the reference list")
+
+
+def test_corrected_bibliographic_data_is_what_readers_see(client, demo):
+    page = client.get("/nutrients/magnesium/").content.decode()
+
+    # Supplement pages with a letter prefix keep the short end, as pandoc prints them.
+    assert entry_text(page, "ada1999").endswith("Diabetes Care. 1999;22(Suppl 1):S42–5.")
+    assert entry_text(page, "iom1999") == (
+        "Institute of Medicine, Food and Nutrition Board. Dietary Reference Intakes for Calcium, "
+        "Phosphorus, Magnesium, Vitamin D, and Fluoride. Washington, DC: National Academy Press; 1997."
+    )
+    assert Reference.objects.get(key="garrison2020").pmid == "32956536"
