@@ -31,7 +31,7 @@ def demo():
 
 
 def test_every_fixture_loads_and_renders(demo):
-    assert "Loaded 36 references, 9 nutrients, 4 articles from 4 fixture files." in demo
+    assert "Loaded 51 references, 9 nutrients, 4 articles from 4 fixture files." in demo
     assert Article.objects.published().count() >= 4
     assert Nutrient.objects.published().count() >= 8
     assert Reference.objects.count() >= 30
@@ -165,7 +165,7 @@ def test_a_site_with_its_own_rows_at_the_demo_keys_and_ids_keeps_them_all():
     report = out.getvalue()
     assert "Skipped 1 references already on this site (left as they are): rude1998." in report
     assert "Skipped 1 nutrients already on this site (left as they are): magnesium." in report
-    assert "Loaded 35 references, 8 nutrients, 4 articles" in report
+    assert "Loaded 50 references, 8 nutrients, 4 articles" in report
     # The demo's pages that cite @rude1998 now cite the site's own record, which is unchanged.
     assert Citation.objects.filter(reference=same_key).count() > 1
 
@@ -191,3 +191,122 @@ def test_key_studies_have_summaries_shown_on_their_pages(demo, client):
         assert page.index("What this study found") < page.index("citation-full"), key
         # Each summary cites another key study, numbered and listed on the page.
         assert 'href="#ref-1"' in page, key
+
+
+def entry_text(page: str, key: str) -> str:
+    """The plain text of the reference-list entry that links to ``key``'s own page."""
+    for item in re.findall(r'<li id="ref-\d+".*?</li>', page, re.S):
+        if f'href="/references/{key}/"' in item:
+            entry = item.split('<span class="ref-links">')[0]
+            return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", entry)).strip()
+    raise AssertionError(f"{key} is not in the reference list")
+
+
+def test_corrected_bibliographic_data_is_what_readers_see(client, demo):
+    page = client.get("/nutrients/magnesium/").content.decode()
+
+    # Supplement pages with a letter prefix keep the short end, as pandoc prints them.
+    assert entry_text(page, "ada1999").endswith("Diabetes Care. 1999;22(Suppl 1):S42–5.")
+    assert entry_text(page, "iom1999") == (
+        "Institute of Medicine, Food and Nutrition Board. Dietary Reference Intakes for Calcium, "
+        "Phosphorus, Magnesium, Vitamin D, and Fluoride. Washington, DC: National Academy Press; 1997."
+    )
+    assert Reference.objects.get(key="garrison2020").pmid == "32956536"
+
+
+def cited_keys(page: str, phrase: str) -> set[str]:
+    """The citation keys cited in the paragraph or list item of ``page`` that contains ``phrase``."""
+    blocks = [
+        b for _, b in re.findall(r"<(p|li)>(.*?)</\1>", page, re.S) if phrase in re.sub(r"<[^>]+>", "", b)
+    ]
+    assert blocks, f"{phrase!r} is not on the page"
+    numbers = {int(n) for block in blocks for n in re.findall(r'href="#ref-(\d+)"', block)}
+    listed = dict(re.findall(r'<li id="ref-(\d+)".*?href="/references/([\w-]+)/"', page, re.S))
+    return {listed[str(n)] for n in numbers}
+
+
+# Issue 11: what readers of the seed documents ask for, each said on a published page and cited.
+TOPICS = [
+    ("/nutrients/vitamin-b12/", "blood potassium can fall", {"cyanocobalamin-label"}),
+    ("/articles/can-vitamin-b12-cause-leg-cramps/", "blood potassium can fall", {"cyanocobalamin-label"}),
+    ("/nutrients/vitamin-b12/", "pernicious anaemia, an autoimmune condition", {"stabler2013"}),
+    ("/nutrients/vitamin-b12/", "for the rest of their lives", {"stabler2013"}),
+    ("/articles/nutritional-causes-of-muscle-spasms/", "pull your toes and foot up", {"allen2012"}),
+    ("/articles/nutritional-causes-of-muscle-spasms/", "gentle static stretching", {"miller2022"}),
+    (
+        "/articles/nutritional-causes-of-muscle-spasms/",
+        "quinine should not be used for night-time leg cramps",
+        {"fda2010"},
+    ),
+    ("/articles/nutritional-causes-of-muscle-spasms/", "quinine should not be used routinely", {"mhra2010"}),
+    (
+        "/articles/muscle-cramps-and-chemotherapy-induced-neuropathy/",
+        "duloxetine is the only medicine",
+        {"loprinzi2020"},
+    ),
+    (
+        "/articles/muscle-cramps-and-chemotherapy-induced-neuropathy/",
+        "gabapentin did no better than placebo",
+        {"rao2007"},
+    ),
+    ("/articles/can-vitamin-b12-cause-leg-cramps/", "iron treatment probably eases", {"trotti2019"}),
+    (
+        "/articles/nutritional-causes-of-muscle-spasms/",
+        "Statins, the cholesterol-lowering medicines",
+        {"stroes2015"},
+    ),
+    ("/articles/nutritional-causes-of-muscle-spasms/", "underactive thyroid gland", {"miller2005"}),
+    ("/articles/nutritional-causes-of-muscle-spasms/", "Poor circulation (claudication)", {"allen2012"}),
+]
+
+
+@pytest.mark.parametrize(("url", "phrase", "keys"), TOPICS)
+def test_each_topic_readers_ask_for_is_on_a_published_page_and_cited(client, demo, url, phrase, keys):
+    response = client.get(url)
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert keys <= cited_keys(page, phrase)
+
+
+def test_the_topic_pages_are_published_not_drafts(demo):
+    slugs = {url.strip("/").split("/")[-1] for url, _, _ in TOPICS}
+    published = {
+        *Article.objects.published().values_list("slug", flat=True),
+        *Nutrient.objects.published().values_list("slug", flat=True),
+    }
+
+    assert slugs <= published
+
+
+def test_starting_b12_treatment_lowering_potassium_is_stated_as_documented(client, demo):
+    for url in ["/nutrients/vitamin-b12/", "/articles/can-vitamin-b12-cause-leg-cramps/"]:
+        page = client.get(url).content.decode()
+
+        assert "proposed mechanism" not in page
+        assert "first 48 hours" in page
+
+
+def test_one_small_uncontrolled_study_gets_the_same_grade_for_zinc_and_vitamin_e(demo):
+    zinc = Nutrient.objects.get(slug="zinc")
+    vitamin_e = Nutrient.objects.get(slug="vitamin-e")
+
+    assert zinc.evidence_grade == vitamin_e.evidence_grade == "limited"
+    assert zinc.citations.filter(reference__key="kugelmas2000").exists()
+    assert vitamin_e.citations.filter(reference__key="elhennawy2010").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "phrase", "key"),
+    [
+        ("/nutrients/calcium/", "2,500 mg a day up to age 50", "iom2011"),
+        ("/nutrients/vitamin-d/", "4,000 IU (100 micrograms) a day", "iom2011"),
+        ("/nutrients/zinc/", "upper limit of 40 mg of zinc a day", "iom2001"),
+        ("/nutrients/vitamin-e/", "1,000 mg of alpha-tocopherol a day", "iom2000"),
+        ("/nutrients/potassium/", "No upper limit has been set", "nasem2019"),
+    ],
+)
+def test_upper_limits_are_given_with_their_source(client, demo, url, phrase, key):
+    page = client.get(url).content.decode()
+
+    assert key in cited_keys(page, phrase)
