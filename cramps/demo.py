@@ -65,14 +65,16 @@ def demo_content(paths: list[Path]) -> dict:
                 data["related_nutrients"] = [nutrient_slugs[pk] for pk in fields.get("related_nutrients", [])]
             for name, (row_model, row_fields) in transfer.INLINES[model].items():
                 row_label = row_model._meta.label_lower
+                # A row names its page by id, or by natural key (``["magnesium"]``, the slug).
+                owners = (item["pk"], [fields["slug"]])
                 rows = sorted(
-                    (row for row in objects[row_label] if row["fields"][row_model.owner_field] == item["pk"]),
-                    key=lambda row: (row["fields"]["position"], row["pk"]),
+                    (row for row in objects[row_label] if row["fields"][row_model.owner_field] in owners),
+                    key=lambda row: (row["fields"]["position"], str(row["pk"])),
                 )
                 data[name] = [
                     row["fields"]["text"]
                     if row_fields == ("text",)
-                    else {f: row["fields"][f] for f in row_fields}
+                    else {f: row["fields"][f] for f in row_fields if f in row["fields"]}
                     for row in rows
                 ]
             documents.append(data)

@@ -19,6 +19,7 @@ from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 
 from .citing import citation_context
 from .models import Article, Nutrient
+from .services import INLINES
 
 
 def published_tags():
@@ -102,8 +103,7 @@ class ArticleDetail(DocumentDetailView):
 class NutrientDetail(DocumentDetailView):
     model = Nutrient
     prefetch = (
-        "food_sources",
-        "interactions",
+        *INLINES[Nutrient],
         Prefetch(
             "articles", queryset=Article.objects.published().order_by("title"), to_attr="published_articles"
         ),

@@ -35,6 +35,8 @@ TEMPLATES = (
     "handouts/_part.html",
     "handouts/_disclaimer.html",
     "handouts/_notes.html",
+    "includes/_nutrient_profile.html",
+    "includes/_nutrient_facts.html",
 )
 STYLESHEET = "css/handout.css"
 
