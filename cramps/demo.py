@@ -5,6 +5,10 @@ can ``loaddata`` them too). Loading them with ``loaddata`` would overwrite a sit
 happen to share an id; instead they are read as content (references by key, pages by slug, rows
 and tags by the page they belong to) and imported through ``cramps.transfer``: anything whose key
 or slug the site already has is skipped and left exactly as it is.
+
+A later file may add to the pages of an earlier one: rows naming their page by its slug
+(``"nutrient": ["magnesium"]``), and an item without a pk adding fields to the page with its slug
+(``0005_nutrient_facts.json`` adds the nutrients' fact rows, role and who is at risk this way).
 """
 
 import json
@@ -39,6 +43,8 @@ def demo_content(paths: list[Path]) -> dict:
     for path in paths:
         for item in json.loads(path.read_text(encoding="utf-8")):
             objects[item["model"]].append(item)
+    for label in MODELS:
+        _add_later_fields(objects, label)
     tag_names = {item["pk"]: item["fields"]["name"] for item in objects["taggit.tag"]}
     tags = defaultdict(list)
     for item in objects["taggit.taggeditem"]:
@@ -80,6 +86,15 @@ def demo_content(paths: list[Path]) -> dict:
             documents.append(data)
         content[section] = documents
     return content
+
+
+def _add_later_fields(objects: dict[str, list], label: str) -> None:
+    """A later file may add fields to a page an earlier one defines: an item with no pk, naming its slug."""
+    pages = {item["fields"]["slug"]: item for item in objects[label] if "pk" in item}
+    for item in objects[label]:
+        if "pk" not in item:
+            pages[item["fields"]["slug"]]["fields"].update(item["fields"])
+    objects[label] = list(pages.values())
 
 
 def demo_load(*, fixtures: Path = FIXTURES, dry_run: bool = False) -> DemoLoad:

@@ -115,6 +115,8 @@ def test_export_is_sorted_and_holds_no_ids_or_timestamps(demo):
                             "related_nutrients", "medical_reviewer", "reviewed_on", "key_points", "faqs"}  # fmt: skip
     nutrient = next(item for item in data["nutrients"] if item["slug"] == "magnesium")
     assert set(nutrient["food_sources"][0]) == {"food", "serving", "amount", "daily_value", "notes", "source"}
+    assert set(nutrient["intake_values"][0]) == {"life_stage", "ages", "sex", "kind", "amount", "upper_limit",
+                                                 "limit_scope", "unit", "note", "source"}  # fmt: skip
     # Only references the documents cite, each as a full record.
     cited = set(Citation.objects.values_list("reference__key", flat=True))
     assert {item["key"] for item in data["references"]} == cited
