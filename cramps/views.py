@@ -2,12 +2,14 @@
 ``visible_to`` so that drafts and scheduled pages never leak."""
 
 import uuid
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -18,6 +20,14 @@ from references.bibliography import formatted_entries
 from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 
 from .citing import citation_context
+from .compare import (
+    MAX_NUTRIENTS,
+    MIN_NUTRIENTS,
+    ComparisonRefused,
+    comparison_build,
+    comparison_nutrients,
+    requested_slugs,
+)
 from .models import Article, Nutrient
 from .services import INLINES
 
@@ -108,6 +118,38 @@ class NutrientDetail(DocumentDetailView):
             "articles", queryset=Article.objects.published().order_by("title"), to_attr="published_articles"
         ),
     )
+
+
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """2–4 nutrients side by side (``?nutrients=a,b,c``) and the form to choose them.
+
+    Built by ``cramps.compare`` from the structured fields; template ``cramps/compare.html``.
+    Too few or too many nutrients is a 400, an unknown or unpublished one a 404, each with the
+    form to choose again.
+    """
+    slugs = requested_slugs(request.GET.getlist("nutrients"))
+    context = {
+        "choices": Nutrient.objects.published().order_by("title"),
+        "chosen": set(slugs),
+        "min_nutrients": MIN_NUTRIENTS,
+        "max_nutrients": MAX_NUTRIENTS,
+        "comparison": None,
+    }
+    status = 200
+    if "nutrients" in request.GET:
+        try:
+            nutrients = comparison_nutrients(slugs, Nutrient.objects.visible_to(request.user))
+        except ComparisonRefused as refusal:
+            context["error"], status = refusal.message, refusal.status
+        else:
+            context["comparison"] = comparison_build(nutrients)
+            query = urlencode({"nutrients": ",".join(slugs)})
+            context["handout_url"] = f"{reverse('compare-handout')}?{query}"
+    response = render(request, "cramps/compare.html", context, status=status)
+    if context["comparison"] and not all(nutrient.is_public for nutrient in context["comparison"].nutrients):
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @require_GET

@@ -14,6 +14,7 @@ from django.template.loader import get_template
 from ..models import Citation, Document
 from ..services import INLINES
 from .document import STYLESHEET, TEMPLATES, site_root
+from .models import HandoutLayout
 from .render import static_file
 
 # Bump when code changes what a handout looks like without a template or CSS change.
@@ -63,12 +64,15 @@ def _related_content(parts: Sequence[Document]) -> dict[tuple[str, int], dict[st
     return content
 
 
-def handout_key(*, parts: Sequence[Document], paper: str, site_url: str) -> str:
+def handout_key(
+    *, parts: Sequence[Document], paper: str, site_url: str, layout: str = HandoutLayout.PAGES
+) -> str:
     """sha256 over everything that shows in the handout, so any change makes a new PDF.
 
     Each part's own fields, inlines, tags and citations with each cited reference's pk and
     ``updated`` (its formatted entry is cached on the same); paper, site name and address,
-    citation style, the handout templates and CSS, and the WeasyPrint version. The generation
+    citation style, layout (pages or a comparison), the handout templates and CSS, and the
+    WeasyPrint version. The generation
     date is left out: it records when the stored PDF was made.
     """
     related = _related_content(parts)
@@ -79,6 +83,7 @@ def handout_key(*, parts: Sequence[Document], paper: str, site_url: str) -> str:
         "style": settings.CRAMPS_CITATION_STYLE,
         "site": [settings.CRAMPS_SITE_NAME, site_root(site_url)],
         "paper": paper,
+        "layout": str(layout),
         "parts": [
             {
                 "model": document._meta.label,
