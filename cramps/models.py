@@ -479,8 +479,8 @@ class IntakeUnit(models.TextChoices):
 
 
 class LimitScope(models.TextChoices):
-    ALL_SOURCES = "all", "Food, drink and supplements together"
-    SUPPLEMENTS = "supplements", "Supplements and medicines only"
+    ALL_SOURCES = "all", "All sources"
+    SUPPLEMENTS = "supplements", "Supplements only"
 
 
 class IntakeValue(CitedRow):
@@ -498,7 +498,7 @@ class IntakeValue(CitedRow):
         help_text="RDA: recommended dietary allowance. AI: adequate intake, set where no RDA could be.",
     )
     amount = models.CharField(
-        "recommended amount", max_length=12, validators=[validate_quantity], help_text="Per day, e.g. 400."
+        max_length=12, validators=[validate_quantity], help_text="Recommended amount per day, e.g. 400."
     )
     upper_limit = models.CharField(
         "upper limit",
@@ -508,7 +508,11 @@ class IntakeValue(CitedRow):
         help_text="Tolerable upper intake level per day; blank where the report set none.",
     )
     limit_scope = models.CharField(
-        "upper limit applies to", max_length=12, choices=LimitScope.choices, default=LimitScope.ALL_SOURCES
+        "limit covers",
+        max_length=12,
+        choices=LimitScope.choices,
+        default=LimitScope.ALL_SOURCES,
+        help_text="All sources: food, drink and supplements together. Supplements only: supplements and medicines.",
     )
     unit = models.CharField(max_length=5, choices=IntakeUnit.choices, default=IntakeUnit.MG)
     note = models.CharField(max_length=100, blank=True, help_text="e.g. 600 IU")
