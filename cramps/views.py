@@ -122,7 +122,7 @@ class NutrientDetail(DocumentDetailView):
 
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
-    """2–4 nutrients side by side (``?nutrients=a,b,c``) and the form to choose them.
+    """2–4 nutrients side by side (``?nutrients=a,b,c``) and the form to choose them (``?with=a`` ticks one).
 
     Built by ``cramps.compare`` from the structured fields; template ``cramps/compare.html``.
     Too few or too many nutrients is a 400, an unknown or unpublished one a 404, each with the
@@ -131,7 +131,8 @@ def compare(request: HttpRequest) -> HttpResponse:
     slugs = requested_slugs(request.GET.getlist("nutrients"))
     context = {
         "choices": Nutrient.objects.published().order_by("title"),
-        "chosen": set(slugs),
+        # ``with`` only ticks a nutrient in the form (a nutrient page's "compare" link).
+        "chosen": {*slugs, *requested_slugs(request.GET.getlist("with"))},
         "min_nutrients": MIN_NUTRIENTS,
         "max_nutrients": MAX_NUTRIENTS,
         "comparison": None,

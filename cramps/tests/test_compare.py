@@ -53,6 +53,7 @@ def test_three_nutrients_side_by_side_show_intakes_grades_foods_and_interactions
     )
     assert "Pumpkin seeds, roasted, 1 ounce (28 g): 156 mg (37% of the daily value)" in page
     assert "Proton pump inhibitors" in page and "Metformin" in page and "H2 blockers" in page
+    assert "Strong acid-reducing medicines (e.g. proton pump inhibitors)" in page  # B12 (fixtures/0003)
     assert "Potassium-sparing diuretics (spironolactone, amiloride)" in page
     assert "pernicious anaemia" in page
 
@@ -85,13 +86,19 @@ def test_the_form_lists_published_nutrients_and_ticks_the_chosen(client):
     assert 'href="/compare/handout.pdf?nutrients=magnesium%2Czinc"' in page
 
 
-def test_the_form_alone_without_a_choice(client):
+def test_a_nutrient_page_links_to_the_form_with_itself_ticked(client):
     make_nutrient(title="Magnesium", slug="magnesium")
+    make_nutrient(title="Zinc", slug="zinc")
+    link = '<a href="/compare/?with=magnesium">Compare Magnesium with other nutrients side by side</a>'
+    assert link in client.get("/nutrients/magnesium/").content.decode()
 
-    response = client.get("/compare/")
+    response = client.get("/compare/?with=magnesium")
 
     assert response.status_code == 200
-    assert "comparison-table" not in response.content.decode()
+    page = response.content.decode()
+    assert '<input type="checkbox" name="nutrients" value="magnesium" checked> Magnesium' in page
+    assert '<input type="checkbox" name="nutrients" value="zinc"> Zinc' in page
+    assert "comparison-table" not in page
 
 
 @pytest.mark.parametrize(
