@@ -130,3 +130,35 @@ def test_an_upper_limit_left_blank_reads_not_established(client):
     page = client.get("/nutrients/vitamin-b12/").content.decode()
 
     assert "2.4 µg (RDA)" in page and "Not established" in page
+
+
+def test_the_handout_shows_the_same_fact_tables(settings):
+    from cramps.handouts.document import handout_html
+
+    make_reference(key="iom1997")
+    magnesium = make_nutrient(slug="magnesium", intakes=[MAGNESIUM_ADULTS],
+                              forms=[{"form": "Magnesium oxide", "source": "[@iom1997]"}])  # fmt: skip
+    other = make_nutrient(slug="vitamin-x", title="Vitamin X")
+
+    html = handout_html(parts=[magnesium, other], paper="a4", site_url="https://example.org/")
+
+    assert "Adults 31 years and over, men" in html and "420 mg (RDA)" in html
+    assert "350 mg (supplements and medicines only)" in html and "Magnesium oxide" in html
+    assert html.count("Recommended intake and upper limit: not established.") == 1
+    assert 'id="part-1-intake-heading"' in html and 'id="part-2-intake-heading"' in html
+
+
+def test_fact_rows_survive_a_content_export_and_import():
+    from cramps.transfer import content_export, content_import
+
+    make_reference(key="iom1997")
+    make_nutrient(slug="magnesium", intakes=[MAGNESIUM_ADULTS],
+                  forms=[{"form": "Zinc sulfate", "dose": "220 mg", "elemental": "About 50 mg", "source": "[@iom1997]"}])  # fmt: skip
+    exported = content_export()
+    Nutrient.objects.all().delete()
+
+    content_import(data=exported)
+
+    assert content_export() == exported
+    row = Nutrient.objects.get().intake_values.get()
+    assert (row.sex, row.amount, row.upper_limit, row.limit_scope) == ("men", "420", "350", "supplements")
