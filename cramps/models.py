@@ -438,6 +438,7 @@ class CitedRow(OrderedItem):
     source_html = models.TextField(blank=True, editable=False)
     # The row's Markdown fields, in reading order; ``source`` comes last.
     markdown_fields: tuple[str, ...] = ()
+    rendered_fields = ("source_html",)
 
     class Meta(OrderedItem.Meta):
         abstract = True

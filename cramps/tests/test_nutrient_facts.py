@@ -162,3 +162,23 @@ def test_fact_rows_survive_a_content_export_and_import():
     assert content_export() == exported
     row = Nutrient.objects.get().intake_values.get()
     assert (row.sex, row.amount, row.upper_limit, row.limit_scope) == ("men", "420", "350", "supplements")
+
+
+def test_a_raw_load_of_a_fact_row_gets_its_html_and_citation_row(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    import json
+
+    from django.core.management import call_command
+
+    make_reference(key="iom1997")
+    nutrient = make_nutrient(slug="magnesium", summary="A mineral.")
+    fixture = tmp_path / "rows.json"
+    fields = {**MAGNESIUM_ADULTS, "nutrient": nutrient.pk, "life_stage": "adults", "note": "", "position": 0}
+    fixture.write_text(json.dumps([{"model": "cramps.intakevalue", "pk": 900, "fields": fields}]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("loaddata", str(fixture), verbosity=0)
+
+    assert 'data-cite="iom1997"' in IntakeValue.objects.get(pk=900).source_html
+    assert [c.reference.key for c in Citation.objects.filter(object_id=nutrient.pk)] == ["iom1997"]
