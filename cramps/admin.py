@@ -28,7 +28,19 @@ from .citing import citation_context, citations_batch, citations_sync
 from .forms import DocumentAdminForm, DocumentInlineFormSet, ReviewForm, ScheduleForm, TextField
 from .history.admin import HistoryAdminMixin
 from .history.restore import document_recover, document_restore, reference_recover, reference_restore
-from .models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, Nutrient, Status, Transition
+from .models import (
+    FAQ,
+    Article,
+    Citation,
+    FoodSource,
+    IntakeValue,
+    Interaction,
+    KeyPoint,
+    Nutrient,
+    NutrientForm,
+    Status,
+    Transition,
+)
 from .services import inline_prefetches
 from .validators import markdown_problems
 
@@ -291,16 +303,36 @@ class FAQInline(DocumentInline, admin.StackedInline):
     extra = 0
 
 
-class FoodSourceInline(DocumentInline, admin.TabularInline):
-    model = FoodSource
-    fields = ["position", "food", "amount", "notes"]
-    extra = 1
+class FactInline(DocumentInline, admin.TabularInline):
+    """A nutrient's fact table: compact cells so a row fits a 1,280 px screen (``admin.css``)."""
 
-
-class InteractionInline(DocumentInline, admin.TabularInline):
-    model = Interaction
-    fields = ["position", "medication", "effect"]
     extra = 0
+    classes = ["fact-table"]
+    formfield_overrides = {
+        models.TextField: {"form_class": TextField, "widget": forms.Textarea(attrs={"rows": 2, "cols": 32})},
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 14})},
+    }
+
+
+class IntakeValueInline(FactInline):
+    model = IntakeValue
+    fields = ["position", "life_stage", "ages", "sex", "kind", "amount", "upper_limit", "limit_scope", "unit",
+              "note", "source"]  # fmt: skip
+
+
+class FoodSourceInline(FactInline):
+    model = FoodSource
+    fields = ["position", "food", "serving", "amount", "daily_value", "notes", "source"]
+
+
+class NutrientFormInline(FactInline):
+    model = NutrientForm
+    fields = ["position", "form", "dose", "elemental", "notes", "source"]
+
+
+class InteractionInline(FactInline):
+    model = Interaction
+    fields = ["position", "medication", "direction", "effect", "advice", "source"]
 
 
 @admin.register(Article)
@@ -312,11 +344,11 @@ class ArticleAdmin(ContentTransferMixin, DocumentAdmin):
 
 @admin.register(Nutrient)
 class NutrientAdmin(ContentTransferMixin, DocumentAdmin):
-    inlines = [FoodSourceInline, InteractionInline]
+    inlines = [IntakeValueInline, FoodSourceInline, NutrientFormInline, InteractionInline]
     list_display = ["title", "kind", "evidence_grade", "status", "publish_at", "updated"]
     list_filter = ["status", "kind", "evidence_grade", "tags"]
     search_fields = ["title", "aliases", "summary", "body"]
-    extra_fields = ["kind", "aliases", "evidence_grade", "evidence_rationale"]
+    extra_fields = ["kind", "aliases", "evidence_grade", "evidence_rationale", "role", "at_risk"]
 
 
 class CitedFilter(admin.SimpleListFilter):

@@ -5,6 +5,10 @@ can ``loaddata`` them too). Loading them with ``loaddata`` would overwrite a sit
 happen to share an id; instead they are read as content (references by key, pages by slug, rows
 and tags by the page they belong to) and imported through ``cramps.transfer``: anything whose key
 or slug the site already has is skipped and left exactly as it is.
+
+A later file may add to the pages of an earlier one: rows naming their page by its slug
+(``"nutrient": ["magnesium"]``), and an item without a pk adding fields to the page with its slug
+(``0005_nutrient_facts.json`` adds the nutrients' fact rows, role and who is at risk this way).
 """
 
 import json
@@ -39,6 +43,8 @@ def demo_content(paths: list[Path]) -> dict:
     for path in paths:
         for item in json.loads(path.read_text(encoding="utf-8")):
             objects[item["model"]].append(item)
+    for label in MODELS:
+        _add_later_fields(objects, label)
     tag_names = {item["pk"]: item["fields"]["name"] for item in objects["taggit.tag"]}
     tags = defaultdict(list)
     for item in objects["taggit.taggeditem"]:
@@ -65,19 +71,30 @@ def demo_content(paths: list[Path]) -> dict:
                 data["related_nutrients"] = [nutrient_slugs[pk] for pk in fields.get("related_nutrients", [])]
             for name, (row_model, row_fields) in transfer.INLINES[model].items():
                 row_label = row_model._meta.label_lower
+                # A row names its page by id, or by natural key (``["magnesium"]``, the slug).
+                owners = (item["pk"], [fields["slug"]])
                 rows = sorted(
-                    (row for row in objects[row_label] if row["fields"][row_model.owner_field] == item["pk"]),
-                    key=lambda row: (row["fields"]["position"], row["pk"]),
+                    (row for row in objects[row_label] if row["fields"][row_model.owner_field] in owners),
+                    key=lambda row: (row["fields"]["position"], str(row["pk"])),
                 )
                 data[name] = [
                     row["fields"]["text"]
                     if row_fields == ("text",)
-                    else {f: row["fields"][f] for f in row_fields}
+                    else {f: row["fields"][f] for f in row_fields if f in row["fields"]}
                     for row in rows
                 ]
             documents.append(data)
         content[section] = documents
     return content
+
+
+def _add_later_fields(objects: dict[str, list], label: str) -> None:
+    """A later file may add fields to a page an earlier one defines: an item with no pk, naming its slug."""
+    pages = {item["fields"]["slug"]: item for item in objects[label] if "pk" in item}
+    for item in objects[label]:
+        if "pk" not in item:
+            pages[item["fields"]["slug"]]["fields"].update(item["fields"])
+    objects[label] = list(pages.values())
 
 
 def demo_load(*, fixtures: Path = FIXTURES, dry_run: bool = False) -> DemoLoad:

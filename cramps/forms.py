@@ -69,6 +69,8 @@ class DocumentAdminForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 3, "class": WIDE}),
             "body": forms.Textarea(attrs={"rows": 28, "class": WIDE}),
             "evidence_rationale": forms.Textarea(attrs={"rows": 6, "class": WIDE}),
+            "role": forms.Textarea(attrs={"rows": 2, "class": WIDE}),
+            "at_risk": forms.Textarea(attrs={"rows": 2, "class": WIDE}),
         }
 
     def __init__(self, *args, **kwargs):

@@ -7,9 +7,12 @@ HTML in ``save()`` (cheap, cached); citation numbers are applied per request fro
 its inlines is saved (see ``cramps.receivers``).
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -17,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import capfirst, slugify
 from taggit.models import TaggedItem
 
+from references.citations import cited_keys
 from references.models import Reference
 
 from . import signals
@@ -352,6 +356,20 @@ class Nutrient(Document):
         help_text="One paragraph: why this grade, citing the studies. Markdown.",
     )
     evidence_rationale_html = models.TextField(blank=True, editable=False)
+    role = models.TextField(
+        "role in muscle and nerve function",
+        blank=True,
+        validators=[validate_markdown],
+        help_text="One or two cited sentences, shown in comparisons. Markdown.",
+    )
+    role_html = models.TextField(blank=True, editable=False)
+    at_risk = models.TextField(
+        "who is at risk of deficiency",
+        blank=True,
+        validators=[validate_markdown],
+        help_text="One or two cited sentences, shown in comparisons. Markdown.",
+    )
+    at_risk_html = models.TextField(blank=True, editable=False)
     tags = Tags(blank=True, help_text="Conditions and topics, e.g. dialysis, exercise.")
 
     class Meta(Document.Meta):
@@ -363,64 +381,251 @@ class Nutrient(Document):
     def get_absolute_url(self) -> str:
         return reverse("nutrient-detail", kwargs={"slug": self.slug})
 
-    rendered_fields = (*Document.rendered_fields, "evidence_rationale_html")
+    rendered_fields = (*Document.rendered_fields, "evidence_rationale_html", "role_html", "at_risk_html")
 
     def render(self) -> None:
         super().render()
         self.evidence_rationale_html = render_markdown(self.evidence_rationale).html
+        self.role_html = render_inline(self.role)
+        self.at_risk_html = render_inline(self.at_risk)
 
     @property
     def alias_list(self) -> list[str]:
         return [alias.strip() for alias in self.aliases.split(",") if alias.strip()]
 
     def citation_sources(self) -> list[tuple[str, str]]:
-        foods = [(f"food source “{food.food}”", food.notes) for food in self.food_sources.all()]
-        interactions = [(f"interaction “{item.medication}”", item.effect) for item in self.interactions.all()]
-        return [("summary", self.summary), ("evidence rationale", self.evidence_rationale), ("body", self.body),
-                *foods, *interactions]  # fmt: skip
+        """The page's reading order: summary, evidence, role, who is at risk, body, then the tables."""
+        tables = [
+            (f"{row._meta.verbose_name} “{row}”, {name}", text)
+            for rows in (self.intake_values, self.food_sources, self.forms, self.interactions)
+            for row in rows.all()
+            for name, text in row.cited_texts()
+        ]
+        return [("summary", self.summary), ("evidence rationale", self.evidence_rationale), ("role", self.role),
+                ("who is at risk", self.at_risk), ("body", self.body), *tables]  # fmt: skip
 
 
-class FoodSource(OrderedItem):
+QUANTITY = re.compile(r"\d{1,6}(?:\.\d{1,3})?")
+
+
+def validate_quantity(value: str) -> None:
+    """A plain number as the reports print it, without unit or thousands separator: 400, 2.4."""
+    if not QUANTITY.fullmatch(value or ""):
+        raise ValidationError("Write a plain number such as 400 or 2.4 (no unit, no comma).", code="quantity")
+
+
+def quantity_text(value: str) -> str:
+    """``"1000"`` → ``"1,000"``; ``"2.4"`` stays."""
+    whole, _, fraction = value.partition(".")
+    return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+
+
+class CitedRow(OrderedItem):
+    """A row of a nutrient's fact tables: every row names the source that gives its values.
+
+    Its Markdown fields join the page's citation numbering (``Nutrient.citation_sources``), so a
+    row's citations are numbered in the page's one reference list, on the page, in its handout
+    and in comparisons alike.
+    """
+
     owner_field = "nutrient"
+    source = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[validate_markdown],
+        help_text="The citation giving these values, e.g. [@iom1999] or [@ods-zinc, table 2].",
+    )
+    source_html = models.TextField(blank=True, editable=False)
+    # The row's Markdown fields, in reading order; ``source`` comes last.
+    markdown_fields: tuple[str, ...] = ()
+    rendered_fields = ("source_html",)
+
+    class Meta(OrderedItem.Meta):
+        abstract = True
+
+    def cited_texts(self) -> list[tuple[str, str]]:
+        return [(name, getattr(self, name)) for name in (*self.markdown_fields, "source")]
+
+    def clean(self) -> None:
+        super().clean()
+        if not cited_keys(text for _, text in self.cited_texts()):
+            raise ValidationError({"source": "Cite the source of this row, e.g. [@iom1999]."}, code="uncited")
+
+    def render(self) -> None:
+        self.source_html = render_inline(self.source)
+        for name in self.markdown_fields:
+            setattr(self, f"{name}_html", render_inline(getattr(self, name)))
+
+
+class LifeStage(models.TextChoices):
+    ADULTS = "adults", "Adults"
+    PREGNANCY = "pregnancy", "Pregnancy"
+    BREASTFEEDING = "breastfeeding", "Breastfeeding"
+
+
+class Sex(models.TextChoices):
+    ALL = "all", "Men and women"
+    MEN = "men", "Men"
+    WOMEN = "women", "Women"
+
+
+class IntakeKind(models.TextChoices):
+    RDA = "rda", "RDA"
+    AI = "ai", "AI"
+
+
+class IntakeUnit(models.TextChoices):
+    MG = "mg", "mg"
+    MICROGRAMS = "µg", "µg"
+
+
+class LimitScope(models.TextChoices):
+    ALL_SOURCES = "all", "All sources"
+    SUPPLEMENTS = "supplements", "Supplements only"
+
+
+class IntakeValue(CitedRow):
+    """A recommended daily intake and upper limit for one life stage, as a report gives them."""
+
+    nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="intake_values")
+    life_stage = models.CharField(max_length=20, choices=LifeStage.choices, default=LifeStage.ADULTS)
+    ages = models.CharField(max_length=50, blank=True, help_text="e.g. 19–30 years; blank for all ages.")
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.ALL)
+    kind = models.CharField(
+        "RDA or AI",
+        max_length=5,
+        choices=IntakeKind.choices,
+        default=IntakeKind.RDA,
+        help_text="RDA: recommended dietary allowance. AI: adequate intake, set where no RDA could be.",
+    )
+    amount = models.CharField(
+        max_length=12, validators=[validate_quantity], help_text="Recommended amount per day, e.g. 400."
+    )
+    upper_limit = models.CharField(
+        "upper limit",
+        max_length=12,
+        blank=True,
+        validators=[validate_quantity],
+        help_text="Tolerable upper intake level per day; blank where the report set none.",
+    )
+    limit_scope = models.CharField(
+        "limit covers",
+        max_length=12,
+        choices=LimitScope.choices,
+        default=LimitScope.ALL_SOURCES,
+        help_text="All sources: food, drink and supplements together. Supplements only: supplements and medicines.",
+    )
+    unit = models.CharField(max_length=5, choices=IntakeUnit.choices, default=IntakeUnit.MG)
+    note = models.CharField(max_length=100, blank=True, help_text="e.g. 600 IU")
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = "intake value"
+
+    def __str__(self) -> str:
+        return self.group
+
+    @property
+    def group(self) -> str:
+        """“Adults 19–30 years, men”, “Pregnancy”."""
+        words = [self.get_life_stage_display(), self.ages]
+        group = " ".join(word for word in words if word)
+        return group if self.sex == Sex.ALL else f"{group}, {self.get_sex_display().lower()}"
+
+    @property
+    def amount_text(self) -> str:
+        return f"{quantity_text(self.amount)} {self.unit}"
+
+    @property
+    def upper_limit_text(self) -> str:
+        """“350 mg (supplements and medicines only)”, or “Not established”."""
+        if not self.upper_limit:
+            return "Not established"
+        scope = " (supplements and medicines only)" if self.limit_scope == LimitScope.SUPPLEMENTS else ""
+        return f"{quantity_text(self.upper_limit)} {self.unit}{scope}"
+
+
+class FoodSource(CitedRow):
     nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="food_sources")
     food = models.CharField(max_length=200)
-    amount = models.CharField("typical amount", max_length=200, blank=True, help_text="e.g. 80 mg per 30 g")
+    serving = models.CharField(max_length=100, blank=True, help_text="e.g. 1 ounce (28 g); ½ cup, cooked")
+    amount = models.CharField(
+        "amount per serving", max_length=200, blank=True, help_text="With its unit, e.g. 80 mg"
+    )
+    daily_value = models.CharField(
+        "% daily value",
+        max_length=6,
+        blank=True,
+        validators=[validate_quantity],
+        help_text="Per cent of the US daily value per serving, where the source gives it, e.g. 19.",
+    )
     notes = models.CharField(
         max_length=500, blank=True, validators=[validate_markdown], help_text="Markdown; may cite."
     )
     notes_html = models.TextField(blank=True, editable=False)
 
+    markdown_fields = ("notes",)
+    rendered_fields = ("notes_html", "source_html")
+
     class Meta(OrderedItem.Meta):
         pass
-
-    rendered_fields = ("notes_html",)
 
     def __str__(self) -> str:
         return self.food
 
-    def render(self) -> None:
-        self.notes_html = render_inline(self.notes)
+
+class NutrientForm(CitedRow):
+    """A form of a supplement and how much of the nutrient itself it gives (salt vs elemental weight)."""
+
+    nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="forms")
+    form = models.CharField(max_length=200, help_text="e.g. Zinc sulfate")
+    dose = models.CharField(max_length=100, blank=True, help_text="Weight of the compound, e.g. 220 mg")
+    elemental = models.CharField(
+        "nutrient it gives", max_length=100, blank=True, help_text="e.g. about 50 mg of elemental zinc"
+    )
+    notes = models.CharField(
+        max_length=500, blank=True, validators=[validate_markdown], help_text="Markdown; may cite."
+    )
+    notes_html = models.TextField(blank=True, editable=False)
+
+    markdown_fields = ("notes",)
+    rendered_fields = ("notes_html", "source_html")
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = "form and dose"
+        verbose_name_plural = "forms and doses"
+
+    def __str__(self) -> str:
+        return self.form
 
 
-class Interaction(OrderedItem):
-    owner_field = "nutrient"
+class InteractionDirection(models.TextChoices):
+    LOWERS = "lowers", "Lowers the nutrient"
+    AFFECTS_MEDICINE = "affects-medicine", "Nutrient affects the medicine"
+    RAISES = "raises", "Raises levels"
+    CAUTION = "caution", "Needs caution"
+
+
+class Interaction(CitedRow):
     nutrient = models.ForeignKey(Nutrient, on_delete=models.CASCADE, related_name="interactions")
     medication = models.CharField("medication or class", max_length=200)
+    direction = models.CharField(max_length=20, choices=InteractionDirection.choices, blank=True)
     effect = models.TextField(
         validators=[validate_markdown], help_text="What happens, citing the source. Markdown."
     )
     effect_html = models.TextField(blank=True, editable=False)
+    advice = models.TextField(
+        "what to do", blank=True, validators=[validate_markdown], help_text="Markdown; may cite."
+    )
+    advice_html = models.TextField(blank=True, editable=False)
+
+    markdown_fields = ("effect", "advice")
+    rendered_fields = ("effect_html", "advice_html", "source_html")
 
     class Meta(OrderedItem.Meta):
         pass
 
-    rendered_fields = ("effect_html",)
-
     def __str__(self) -> str:
         return self.medication
-
-    def render(self) -> None:
-        self.effect_html = render_inline(self.effect)
 
 
 class Citation(models.Model):

@@ -11,7 +11,10 @@ from .models import Article, Document, Nutrient
 DOCUMENT_MODELS: tuple[type[Document], ...] = (Article, Nutrient)
 
 
-INLINES = {Article: ("key_points", "faqs"), Nutrient: ("food_sources", "interactions")}
+INLINES = {
+    Article: ("key_points", "faqs"),
+    Nutrient: ("intake_values", "food_sources", "forms", "interactions"),
+}
 
 
 def inline_prefetches(model: type[Document]) -> tuple[str, ...]:

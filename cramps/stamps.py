@@ -9,12 +9,14 @@ from django.db.models.signals import m2m_changed, post_delete
 from django.dispatch import receiver
 from taggit.models import TaggedItem
 
-from .models import FAQ, Article, Document, FoodSource, Interaction, KeyPoint
+from .models import FAQ, Article, Document, FoodSource, IntakeValue, Interaction, KeyPoint, NutrientForm
 
 
 @receiver(post_delete, sender=KeyPoint)
 @receiver(post_delete, sender=FAQ)
+@receiver(post_delete, sender=IntakeValue)
 @receiver(post_delete, sender=FoodSource)
+@receiver(post_delete, sender=NutrientForm)
 @receiver(post_delete, sender=Interaction)
 def inline_deleted(sender, instance, **kwargs) -> None:
     owner_model = instance._meta.get_field(instance.owner_field).related_model

@@ -48,7 +48,15 @@ _DOCUMENT_SCALARS = ("title", "slug", "summary", "body", "status", "publish_at",
                      "reviewed_on")  # fmt: skip
 SCALARS = {
     Article: _DOCUMENT_SCALARS,
-    Nutrient: (*_DOCUMENT_SCALARS, "kind", "aliases", "evidence_grade", "evidence_rationale"),
+    Nutrient: (
+        *_DOCUMENT_SCALARS,
+        "kind",
+        "aliases",
+        "evidence_grade",
+        "evidence_rationale",
+        "role",
+        "at_risk",
+    ),
 }
 # Changed only through cramps.workflow, which checks and records each step.
 WORKFLOW_FIELDS = ("status", "publish_at", "medical_reviewer", "reviewed_on")
@@ -56,8 +64,21 @@ WORKFLOW_FIELDS = ("status", "publish_at", "medical_reviewer", "reviewed_on")
 ROW_FIELDS = {
     "key_points": ("text",),
     "faqs": ("question", "answer"),
-    "food_sources": ("food", "amount", "notes"),
-    "interactions": ("medication", "effect"),
+    "intake_values": (
+        "life_stage",
+        "ages",
+        "sex",
+        "kind",
+        "amount",
+        "upper_limit",
+        "limit_scope",
+        "unit",
+        "note",
+        "source",
+    ),
+    "food_sources": ("food", "serving", "amount", "daily_value", "notes", "source"),
+    "forms": ("form", "dose", "elemental", "notes", "source"),
+    "interactions": ("medication", "direction", "effect", "advice", "source"),
 }
 # Inline rows per document model: {field: (row model, row fields)}, from services.INLINES.
 INLINES = {
@@ -110,7 +131,7 @@ class ContentImportSummary:
 
 def content_export() -> str:
     """Every nutrient and article, and the references they cite, as the JSON text of the file."""
-    nutrients = Nutrient.objects.order_by("slug").prefetch_related("tags", "food_sources", "interactions")
+    nutrients = Nutrient.objects.order_by("slug").prefetch_related("tags", *DOCUMENT_INLINES[Nutrient])
     articles = Article.objects.order_by("slug").prefetch_related(
         "tags", "key_points", "faqs", "related_nutrients"
     )

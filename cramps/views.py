@@ -22,8 +22,17 @@ from references.formats import FORMATS
 from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 
 from .citing import citation_context, citing_pages, keys_citation_context
+from .compare import (
+    MAX_NUTRIENTS,
+    MIN_NUTRIENTS,
+    ComparisonRefused,
+    comparison_build,
+    comparison_nutrients,
+    requested_slugs,
+)
 from .handouts.document import MAX_PARTS
 from .models import Article, Nutrient
+from .services import INLINES
 
 
 def published_tags():
@@ -107,12 +116,44 @@ class ArticleDetail(DocumentDetailView):
 class NutrientDetail(DocumentDetailView):
     model = Nutrient
     prefetch = (
-        "food_sources",
-        "interactions",
+        *INLINES[Nutrient],
         Prefetch(
             "articles", queryset=Article.objects.published().order_by("title"), to_attr="published_articles"
         ),
     )
+
+
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """2–4 nutrients side by side (``?nutrients=a,b,c``) and the form to choose them (``?with=a`` ticks one).
+
+    Built by ``cramps.compare`` from the structured fields; template ``cramps/compare.html``.
+    Too few or too many nutrients is a 400, an unknown or unpublished one a 404, each with the
+    form to choose again.
+    """
+    slugs = requested_slugs(request.GET.getlist("nutrients"))
+    context = {
+        "choices": Nutrient.objects.published().order_by("title"),
+        # ``with`` only ticks a nutrient in the form (a nutrient page's "compare" link).
+        "chosen": {*slugs, *requested_slugs(request.GET.getlist("with"))},
+        "min_nutrients": MIN_NUTRIENTS,
+        "max_nutrients": MAX_NUTRIENTS,
+        "comparison": None,
+    }
+    status = 200
+    if "nutrients" in request.GET:
+        try:
+            nutrients = comparison_nutrients(slugs, Nutrient.objects.visible_to(request.user))
+        except ComparisonRefused as refusal:
+            context["error"], status = refusal.message, refusal.status
+        else:
+            context["comparison"] = comparison_build(nutrients)
+            query = urlencode({"nutrients": ",".join(slugs)})
+            context["handout_url"] = f"{reverse('compare-handout')}?{query}"
+    response = render(request, "cramps/compare.html", context, status=status)
+    if context["comparison"] and not all(nutrient.is_public for nutrient in context["comparison"].nutrients):
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @require_GET

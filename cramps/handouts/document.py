@@ -26,8 +26,10 @@ from references.citations import cited_keys, number_citations_html, number_keys
 from references.models import Reference
 
 from ..citing import CitationContext, Entry, citing_pages_by_reference
+from ..compare import comparison_build
 from ..models import Document
 from ..services import INLINES
+from .models import HandoutLayout
 from .render import pdf_render
 
 PAPER_SIZES = ("a4", "letter")
@@ -40,6 +42,10 @@ TEMPLATES = (
     "handouts/_notes.html",
     "handouts/_study.html",
     "includes/_study_summary.html",
+    "handouts/comparison.html",
+    "includes/_comparison.html",
+    "includes/_nutrient_profile.html",
+    "includes/_nutrient_facts.html",
 )
 STYLESHEET = "css/handout.css"
 
@@ -149,11 +155,13 @@ def _title(parts: Sequence[Item]) -> str:
     return f"Handout: {titles}{more}"
 
 
-def handout_filename(parts: Sequence[Item]) -> str:
-    """``cramps-magnesium-handout.pdf``; up to three slugs (or reference keys), then a count."""
+def handout_filename(parts: Sequence[Item], layout: str = HandoutLayout.PAGES) -> str:
+    """``cramps-magnesium-handout.pdf``; up to three slugs (or reference keys), then a count.
+    Comparisons say so."""
     slugs = [item_slug(item) for item in parts]
     name = "-".join(slugs) if len(slugs) <= 3 else f"{len(slugs)}-topics"
-    return f"{slugify(settings.CRAMPS_SITE_NAME) or 'site'}-{name[:120]}-handout.pdf"
+    kind = "comparison" if layout == HandoutLayout.COMPARISON else "handout"
+    return f"{slugify(settings.CRAMPS_SITE_NAME) or 'site'}-{name[:120]}-{kind}.pdf"
 
 
 def site_root(site_url: str) -> str:
@@ -161,11 +169,37 @@ def site_root(site_url: str) -> str:
     return urljoin(site_url, "/")
 
 
-def handout_html(
-    *, parts: Sequence[Item], paper: str, site_url: str, generated: datetime | None = None
+def comparison_html(
+    *, parts: Sequence[Document], paper: str, site_url: str, generated: datetime | None = None
 ) -> str:
-    """The handout as one HTML document for WeasyPrint (``handouts/handout.html``)."""
+    """Nutrients side by side as one HTML document for WeasyPrint (``handouts/comparison.html``)."""
+    comparison = comparison_build(parts)
+    titles = ", ".join(document.title for document in parts)
+    context = {
+        "title": f"Comparison: {titles}",
+        "description": f"Side by side for discussion with a healthcare provider: {titles}.",
+        "keywords": titles,
+        "comparison": comparison,
+        "citations": comparison.citations,
+        "paper": paper,
+        "site_name": settings.CRAMPS_SITE_NAME,
+        "site_url": site_url,
+        "page_url": urljoin(site_url, "compare/?nutrients=" + ",".join(document.slug for document in parts)),
+        "stylesheet": static(STYLESHEET),
+        "updated": max(document.updated for document in parts),
+        "generated": generated or timezone.now(),
+    }
+    return render_to_string("handouts/comparison.html", context)
+
+
+def handout_html(
+    *, parts: Sequence[Item], paper: str, site_url: str, generated: datetime | None = None,
+    layout: str = HandoutLayout.PAGES,
+) -> str:  # fmt: skip
+    """The handout as one HTML document for WeasyPrint (``handouts/handout.html``, or a comparison)."""
     site_url = site_root(site_url)
+    if layout == HandoutLayout.COMPARISON:
+        return comparison_html(parts=parts, paper=paper, site_url=site_url, generated=generated)
     parts = in_handout_order(parts)
     documents = [part for part in parts if not is_study(part)]
     _prefetch(documents)
@@ -223,7 +257,9 @@ def handout_html(
     return render_to_string("handouts/handout.html", context)
 
 
-def handout_render(*, parts: Sequence[Item], paper: str, site_url: str) -> bytes:
+def handout_render(
+    *, parts: Sequence[Item], paper: str, site_url: str, layout: str = HandoutLayout.PAGES
+) -> bytes:
     """Build and render a handout as PDF bytes (not stored: see ``cramps.handouts.service``)."""
-    html = handout_html(parts=parts, paper=paper, site_url=site_url)
+    html = handout_html(parts=parts, paper=paper, site_url=site_url, layout=layout)
     return pdf_render(html=html, base_url=site_root(site_url))

@@ -18,6 +18,7 @@ from ..citing import citing_pages_by_reference
 from ..models import Citation, Document
 from ..services import INLINES
 from .document import STYLESHEET, TEMPLATES, Item, is_public, is_study, site_root
+from .models import HandoutLayout
 from .render import static_file
 
 # Bump when code changes what a handout looks like without a template or CSS change.
@@ -85,13 +86,16 @@ def _studies_content(parts: Sequence[Item]) -> dict[int, dict[str, list]]:
     }
 
 
-def handout_key(*, parts: Sequence[Item], paper: str, site_url: str) -> str:
+def handout_key(
+    *, parts: Sequence[Item], paper: str, site_url: str, layout: str = HandoutLayout.PAGES
+) -> str:
     """sha256 over everything that shows in the handout, so any change makes a new PDF.
 
     Each part's own fields, inlines, tags and citations with each cited reference's pk and
     ``updated`` (its formatted entry is cached on the same); for a study, the works its summary
-    cites and the published pages citing it; paper, site name and address,
-    citation style, the handout templates and CSS, and the WeasyPrint version. The generation
+    cites and the published pages citing it; paper, site name and address, citation style,
+    layout (pages or a comparison), the handout templates and CSS, and the WeasyPrint version.
+    The generation
     date is left out: it records when the stored PDF was made.
     """
     related = _related_content(parts)
@@ -103,6 +107,7 @@ def handout_key(*, parts: Sequence[Item], paper: str, site_url: str) -> str:
         "style": settings.CRAMPS_CITATION_STYLE,
         "site": [settings.CRAMPS_SITE_NAME, site_root(site_url)],
         "paper": paper,
+        "layout": str(layout),
         "parts": [
             {
                 "model": document._meta.label,

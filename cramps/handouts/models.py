@@ -26,10 +26,16 @@ class HandoutState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class HandoutLayout(models.TextChoices):
+    PAGES = "pages", "Pages one after another"
+    COMPARISON = "comparison", "Nutrients side by side"
+
+
 class Handout(models.Model):
     key = models.CharField(max_length=64, unique=True, help_text="sha256 of everything the PDF shows.")
     parts = models.JSONField(help_text='The pages in order, as [["cramps.article", pk], …].')
     paper = models.CharField(max_length=10)
+    layout = models.CharField(max_length=12, choices=HandoutLayout.choices, default=HandoutLayout.PAGES)
     site_url = models.CharField(max_length=300)
     state = models.CharField(max_length=10, choices=HandoutState.choices, default=HandoutState.QUEUED)
     error = models.TextField(blank=True)

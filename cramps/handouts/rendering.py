@@ -69,13 +69,18 @@ def _produce(handout: Handout, parts: Sequence[Document] | None = None) -> str:
     parts = parts if parts is not None else handout.documents()
     if parts is None:
         return _fail(handout, "A page in this handout no longer exists.")
-    if handout_key(parts=parts, paper=handout.paper, site_url=handout.site_url) != handout.key:
+    if (
+        handout_key(parts=parts, paper=handout.paper, site_url=handout.site_url, layout=handout.layout)
+        != handout.key
+    ):
         # Edited since it was queued: this version will never be asked for again.
         handout.delete()
         return "changed"
     started = time.monotonic()
     try:
-        pdf = handout_render(parts=parts, paper=handout.paper, site_url=handout.site_url)
+        pdf = handout_render(
+            parts=parts, paper=handout.paper, site_url=handout.site_url, layout=handout.layout
+        )
         store.pdf_save(key=handout.key, pdf=pdf)
     except HandoutError as error:
         return _fail(handout, str(error))

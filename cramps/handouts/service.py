@@ -22,7 +22,7 @@ from ..models import Document
 from . import tasks
 from .document import PAPER_SIZES, site_root
 from .keys import handout_key
-from .models import Handout, HandoutState
+from .models import Handout, HandoutLayout, HandoutState
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _fresh(handout: Handout) -> Handout:
     """The row as it is now; a queued stand-in if a render replaced it meanwhile."""
     current = Handout.objects.filter(pk=handout.pk).first()
     return current or Handout(key=handout.key, parts=handout.parts, paper=handout.paper,
-                              site_url=handout.site_url)  # fmt: skip
+                              site_url=handout.site_url, layout=handout.layout)  # fmt: skip
 
 
 def handout_obtain(
@@ -68,6 +68,7 @@ def handout_obtain(
     paper: str,
     site_url: str,
     may_queue: Callable[[], bool] | None = None,
+    layout: str = HandoutLayout.PAGES,
 ) -> Handout:
     """The row for this handout: ready (serve it), queued or rendering (come back), or failed.
 
@@ -81,8 +82,9 @@ def handout_obtain(
             raise RenderRefused
         handout, created = Handout.objects.get_or_create(
             key=key,
-            defaults={"parts": Handout.parts_spec(parts), "paper": paper, "site_url": site_root(site_url)},
-        )
+            defaults={"parts": Handout.parts_spec(parts), "paper": paper, "site_url": site_root(site_url),
+                      "layout": layout},
+        )  # fmt: skip
         if created:
             _queue(handout)
             handout = _fresh(handout)

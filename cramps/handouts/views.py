@@ -27,11 +27,12 @@ from django_ratelimit.core import get_usage
 
 from references.models import Reference
 
+from ..compare import ComparisonRefused, comparison_nutrients, requested_slugs
 from ..models import Article, Document, Nutrient
 from . import document, service, store
 from .document import Item
 from .keys import handout_key
-from .models import HandoutState
+from .models import HandoutLayout, HandoutState
 
 MODELS: dict[str, type[Document] | type[Reference]] = {
     "article": Article,
@@ -84,10 +85,12 @@ def _preparing(request: HttpRequest, parts: Sequence[Item]) -> HttpResponse:
     return response
 
 
-def _pdf_response(request: HttpRequest, parts: Sequence[Item], paper: str) -> HttpResponse:
+def _pdf_response(
+    request: HttpRequest, parts: Sequence[Item], paper: str, layout: str = HandoutLayout.PAGES
+) -> HttpResponse:
     """The stored handout, or the "being prepared" page while it is rendered in the background."""
     site_url = service.handout_site_url(request)
-    key = handout_key(parts=parts, paper=paper, site_url=site_url)
+    key = handout_key(parts=parts, paper=paper, site_url=site_url, layout=layout)
     etag = f'"{key}"'
     # A client holding this ETag already has exactly this PDF: no need to look any further.
     if (not_modified := get_conditional_response(request, etag=etag)) is not None:
@@ -101,7 +104,7 @@ def _pdf_response(request: HttpRequest, parts: Sequence[Item], paper: str) -> Ht
 
     try:
         handout = service.handout_obtain(
-            key=key, parts=parts, paper=paper, site_url=site_url, may_queue=may_queue
+            key=key, parts=parts, paper=paper, site_url=site_url, may_queue=may_queue, layout=layout
         )
     except service.RenderRefused:
         return _error(
@@ -128,7 +131,9 @@ def _pdf_response(request: HttpRequest, parts: Sequence[Item], paper: str) -> Ht
         service.handout_lost(handout)
         return _preparing(request, parts)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, document.handout_filename(parts))
+    response["Content-Disposition"] = content_disposition_header(
+        False, document.handout_filename(parts, layout)
+    )
     response["Content-Length"] = str(handout.size)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
@@ -230,19 +235,40 @@ def combined_handout(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+def comparison_handout(request: HttpRequest) -> HttpResponse:
+    """2–4 nutrients side by side as a PDF (``?nutrients=a,b,c``), as on the comparison page."""
+    try:
+        paper = _paper(request)
+        nutrients = comparison_nutrients(
+            requested_slugs(request.GET.getlist("nutrients")), Nutrient.objects.visible_to(request.user)
+        )
+    except BadRequest as error:
+        return _error(request, 400, "This PDF address is not quite right", str(error))
+    except ComparisonRefused as refusal:
+        return _error(request, refusal.status, "This comparison cannot be made", refusal.message)
+    return _pdf_response(request, nutrients, paper, HandoutLayout.COMPARISON)
+
+
+@require_safe
 def handout_builder(request: HttpRequest) -> HttpResponse:
     """Choose published articles and nutrients, and studies, for one PDF. Template:
     ``handouts/builder.html``.
 
     A plain GET form: its checkboxes submit repeated ``items`` to ``combined_handout``.
     ``?items=…`` here pre-ticks pages (the "combine" link on each page uses it). The studies
-    offered are the references with a study summary, and any reference pre-ticked.
+    offered are the references with a study summary, and any reference pre-ticked. A second form
+    asks ``comparison_handout`` for 2–4 nutrients side by side.
     """
     chosen = requested_items(request)
+    published = {
+        kind: list(model.objects.published().order_by("title"))
+        for kind, model in MODELS.items()
+        if model is not Reference
+    }
     groups = [
         (
             model._meta.verbose_name_plural.capitalize(),
-            [(f"{kind}:{doc.slug}", doc) for doc in model.objects.published().order_by("title")],
+            [(f"{kind}:{doc.slug}", doc) for doc in published[kind]],
         )
         for kind, model in MODELS.items()
         if model is not Reference
@@ -261,5 +287,7 @@ def handout_builder(request: HttpRequest) -> HttpResponse:
             "paper": settings.CRAMPS_HANDOUT_PAPER,
             "max_items": document.MAX_PARTS,
             "action": reverse("combined-handout"),
+            "compare_action": reverse("compare-handout"),
+            "compare_choices": published["nutrient"],
         },
     )

@@ -30,7 +30,18 @@ from references.models import Reference
 from references.signals import references_written
 
 from .. import signals
-from ..models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, Nutrient
+from ..models import (
+    FAQ,
+    Article,
+    Citation,
+    FoodSource,
+    IntakeValue,
+    Interaction,
+    KeyPoint,
+    Nutrient,
+    NutrientForm,
+)
+from ..services import INLINES
 
 # The objects that have a history of their own; the rest are kept as part of them.
 VERSIONED = (Article, Nutrient, Reference)
@@ -212,9 +223,9 @@ def register_models() -> None:
     reversion.register(
         Article, exclude=("tags",), follow=("key_points", "faqs", *shared), ignore_duplicates=True
     )
-    reversion.register(Nutrient, exclude=("tags",), follow=("food_sources", "interactions", *shared),
+    reversion.register(Nutrient, exclude=("tags",), follow=(*INLINES[Nutrient], *shared),
                        ignore_duplicates=True)  # fmt: skip
-    for inline in (KeyPoint, FAQ, FoodSource, Interaction, Tag):
+    for inline in (KeyPoint, FAQ, IntakeValue, FoodSource, NutrientForm, Interaction, Tag):
         reversion.register(inline)
     reversion.register(TaggedItem, follow=("tag",))
     # A page's version holds the references it cited then, so a restore can bring a deleted one back.

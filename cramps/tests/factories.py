@@ -3,7 +3,17 @@
 from itertools import count
 
 from cramps.citing import citations_batch
-from cramps.models import FAQ, Article, FoodSource, Interaction, KeyPoint, Nutrient, Status
+from cramps.models import (
+    FAQ,
+    Article,
+    FoodSource,
+    IntakeValue,
+    Interaction,
+    KeyPoint,
+    Nutrient,
+    NutrientForm,
+    Status,
+)
 from references.models import Reference
 
 _serial = count(1)
@@ -44,7 +54,8 @@ def make_article(*, key_points=(), faqs=(), tags=(), nutrients=(), **overrides) 
     return article
 
 
-def make_nutrient(*, foods=(), interactions=(), tags=(), **overrides) -> Nutrient:
+def make_nutrient(*, foods=(), interactions=(), tags=(), intakes=(), forms=(), **overrides) -> Nutrient:
+    """``foods``/``interactions`` as tuples; ``intakes``/``forms`` as dicts of their fields."""
     n = next(_serial)
     fields = {"title": f"Nutrient {n}", "summary": "A mineral.", "body": "## What it is\n\nText.",
               "status": Status.PUBLISHED}  # fmt: skip
@@ -59,6 +70,10 @@ def make_nutrient(*, foods=(), interactions=(), tags=(), **overrides) -> Nutrien
             Interaction.objects.create(
                 nutrient=nutrient, position=position, medication=medication, effect=effect
             )
+        for position, fields in enumerate(intakes):
+            IntakeValue.objects.create(nutrient=nutrient, position=position, **fields)
+        for position, fields in enumerate(forms):
+            NutrientForm.objects.create(nutrient=nutrient, position=position, **fields)
     if tags:
         nutrient.tags.add(*tags)
     return nutrient

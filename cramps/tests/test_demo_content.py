@@ -31,7 +31,7 @@ def demo():
 
 
 def test_every_fixture_loads_and_renders(demo):
-    assert "Loaded 51 references, 9 nutrients, 4 articles from 4 fixture files." in demo
+    assert "Loaded 60 references, 9 nutrients, 4 articles from 5 fixture files." in demo
     assert Article.objects.published().count() >= 4
     assert Nutrient.objects.published().count() >= 8
     assert Reference.objects.count() >= 30
@@ -165,7 +165,7 @@ def test_a_site_with_its_own_rows_at_the_demo_keys_and_ids_keeps_them_all():
     report = out.getvalue()
     assert "Skipped 1 references already on this site (left as they are): rude1998." in report
     assert "Skipped 1 nutrients already on this site (left as they are): magnesium." in report
-    assert "Loaded 50 references, 8 nutrients, 4 articles" in report
+    assert "Loaded 59 references, 8 nutrients, 4 articles" in report
     # The demo's pages that cite @rude1998 now cite the site's own record, which is unchanged.
     assert Citation.objects.filter(reference=same_key).count() > 1
 
@@ -310,3 +310,29 @@ def test_upper_limits_are_given_with_their_source(client, demo, url, phrase, key
     page = client.get(url).content.decode()
 
     assert key in cited_keys(page, phrase)
+
+
+def test_every_published_nutrient_has_intake_values_and_foods_with_amounts(demo):
+    for nutrient in Nutrient.objects.published():
+        intakes = list(nutrient.intake_values.all())
+        assert any(row.life_stage == "adults" for row in intakes), nutrient
+        assert all(row.amount and row.source for row in intakes), nutrient
+        foods = list(nutrient.food_sources.all())
+        assert foods and all(food.amount and food.serving for food in foods), nutrient
+        assert nutrient.role, nutrient
+
+
+def test_demo_fact_tables_show_the_reports_numbers(client, demo):
+    zinc = client.get("/nutrients/zinc/").content.decode()
+    assert "Adults 19 years and over, men" in zinc and "11 mg (RDA)" in zinc and "40 mg" in zinc
+    assert "Zinc sulfate" in zinc and "About 50 mg of elemental zinc" in zinc
+    assert "copper deficiency" in zinc
+    magnesium = client.get("/nutrients/magnesium/").content.decode()
+    assert "350 mg (supplements and medicines only)" in magnesium
+    assert "Pumpkin seeds, roasted" in magnesium and "156 mg" in magnesium and "37%" in magnesium
+    vitamin_d = client.get("/nutrients/vitamin-d/").content.decode()
+    assert "15 µg (RDA)" in vitamin_d and "600 IU" in vitamin_d and "100 µg" in vitamin_d
+    potassium = client.get("/nutrients/potassium/").content.decode()
+    assert "3,400 mg (AI)" in potassium and "Spironolactone" in potassium.replace(
+        "spironolactone", "Spironolactone"
+    )

@@ -78,7 +78,10 @@ def build_world(committed) -> World:
                              key_points=["A point."])  # fmt: skip
         live = make_article(title="Live article", slug="live", key_points=["Live point."])
         draft_nutrient = make_nutrient(
-            title="Draft nutrient", slug="draft-nutrient", status=Status.DRAFT, foods=[("Nuts", "", "")]
+            title="Draft nutrient",
+            slug="draft-nutrient",
+            status=Status.DRAFT,
+            foods=[("Nuts", "", "[@cited2001]")],
         )
         live_nutrient = make_nutrient(title="Live nutrient", slug="live-nutrient")
         reference = make_reference(key="uncited2002", title="An uncited study")
@@ -128,7 +131,7 @@ def admin_form(world: World, kind: str, state: str, **overrides) -> dict:
     page = world.page(kind, state)
     data = {"title": page.title, "slug": page.slug, "summary": page.summary, "body": page.body,
             "status": page.status, "tags": "", "kind": "mineral", "evidence_grade": "insufficient"}  # fmt: skip
-    for prefix in ("key_points", "faqs", "food_sources", "interactions"):
+    for prefix in ("key_points", "faqs", "intake_values", "food_sources", "forms", "interactions"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     return data | overrides
 
@@ -163,6 +166,8 @@ def change_row(kind: str):
         data.update({f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-INITIAL_FORMS": "1", f"{prefix}-0-id": str(row.pk),
                      f"{prefix}-0-{type(row).owner_field}": str(draft.pk), f"{prefix}-0-position": "0",
                      f"{prefix}-0-{field_name}": "Changed row."})  # fmt: skip
+        if kind == "nutrient":
+            data[f"{prefix}-0-source"] = "[@cited2001]"  # a fact row must cite its source
         return client.post(f"/admin/cramps/{kind}/{draft.pk}/change/", data)
 
     return post

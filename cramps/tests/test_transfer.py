@@ -114,9 +114,9 @@ def test_export_is_sorted_and_holds_no_ids_or_timestamps(demo):
     assert set(article) == {"title", "slug", "summary", "body", "status", "publish_at", "featured", "tags",
                             "related_nutrients", "medical_reviewer", "reviewed_on", "key_points", "faqs"}  # fmt: skip
     nutrient = next(item for item in data["nutrients"] if item["slug"] == "magnesium")
-    assert nutrient["food_sources"][0] == {"amount": nutrient["food_sources"][0]["amount"],
-                                           "food": nutrient["food_sources"][0]["food"],
-                                           "notes": nutrient["food_sources"][0]["notes"]}  # fmt: skip
+    assert set(nutrient["food_sources"][0]) == {"food", "serving", "amount", "daily_value", "notes", "source"}
+    assert set(nutrient["intake_values"][0]) == {"life_stage", "ages", "sex", "kind", "amount", "upper_limit",
+                                                 "limit_scope", "unit", "note", "source"}  # fmt: skip
     # Only references the documents cite, each as a full record.
     cited = set(Citation.objects.values_list("reference__key", flat=True))
     assert {item["key"] for item in data["references"]} == cited
@@ -131,7 +131,7 @@ def test_every_field_comes_across():
     nutrient = make_nutrient(
         slug="magnesium", title="Magnesium", kind="mineral", aliases="Mg", evidence_grade="limited",
         evidence_rationale="Trials disagree [@lajer1999].", body="Body [@lajer1999].", featured=True,
-        foods=[("Spinach", "80 mg", "Cooked [@lajer1999]."), ("Almonds", "", "")],
+        foods=[("Spinach", "80 mg", "Cooked [@lajer1999]."), ("Almonds", "", "[@lajer1999]")],
         interactions=[("Cisplatin", "Loss [@lajer1999].")], tags=["Dialysis", "cramps"],
         status=Status.REVIEW, publish_at="2026-05-01T09:30:00+02:00",
     )  # fmt: skip
@@ -157,7 +157,7 @@ def test_every_field_comes_across():
         "mineral", "Mg", "limited", "review", True)  # fmt: skip
     assert magnesium.publish_at.isoformat() == "2026-05-01T07:30:00+00:00"
     assert [(f.food, f.amount, f.notes) for f in magnesium.food_sources.all()] == [
-        ("Spinach", "80 mg", "Cooked [@lajer1999]."), ("Almonds", "", "")]  # fmt: skip
+        ("Spinach", "80 mg", "Cooked [@lajer1999]."), ("Almonds", "", "[@lajer1999]")]  # fmt: skip
     assert [(i.medication, i.effect) for i in magnesium.interactions.all()] == [
         ("Cisplatin", "Loss [@lajer1999].")
     ]
@@ -185,7 +185,9 @@ def test_existing_slug_is_updated_and_its_inline_rows_replaced():
     make_reference(key="rude1998")
     make_nutrient(slug="magnesium", foods=[("Old food", "", "")], tags=["old"])
     data = content(
-        nutrients=[nutrient_item(food_sources=[{"food": "Spinach", "amount": "80 mg", "notes": ""}])]
+        nutrients=[
+            nutrient_item(food_sources=[{"food": "Spinach", "amount": "80 mg", "notes": "[@rude1998]"}])
+        ]
     )
 
     summary = content_import(data=data)
@@ -482,7 +484,10 @@ def test_an_edited_export_is_applied_and_every_change_listed(demo):
 def test_only_identical_pages_are_unchanged(field, value):
     make_reference(key="rude1998")
     make_nutrient(
-        slug="magnesium", title="Magnesium", summary="A mineral [@rude1998].", foods=[("Nuts", "", "")]
+        slug="magnesium",
+        title="Magnesium",
+        summary="A mineral [@rude1998].",
+        foods=[("Nuts", "", "[@rude1998]")],
     )
     data = json.loads(content_export())
     assert {item.action for item in content_import(data=data).items} == {"unchanged"}
