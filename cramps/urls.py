@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views
 from .handouts import views as handout_views
+from .search import views as search_views
 from .sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("handout.pdf", handout_views.combined_handout, name="combined-handout"),
     path("references/", views.ReferenceList.as_view(), name="reference-list"),
     path("references/<slug:key>/", views.reference_detail, name="reference-detail"),
+    path("search/", search_views.search, name="search"),
     path("tags/", views.tag_list, name="tag-list"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag-detail"),
     path("healthz", views.healthz, name="healthz"),

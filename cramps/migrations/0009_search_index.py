@@ -1,0 +1,28 @@
+"""Full-text search indexes for articles, nutrients and references (``cramps.search.index``).
+
+Database objects Django does not model: a generated ``tsvector`` column with a GIN index on
+PostgreSQL, FTS5 tables kept by triggers on SQLite. Nothing on other databases.
+"""
+
+from django.db import migrations
+
+
+def create(apps, schema_editor):
+    from cramps.search.index import search_index_ensure
+
+    search_index_ensure(schema_editor.connection)
+
+
+def drop(apps, schema_editor):
+    from cramps.search.index import search_index_drop
+
+    search_index_drop(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("cramps", "0007_markdown_validator"),
+        ("references", "0003_reference_match_title_and_imports"),
+    ]
+
+    operations = [migrations.RunPython(create, drop, elidable=False)]
