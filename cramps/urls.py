@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views
 from .handouts import views as handout_views
+from .models import Article, Nutrient
 from .search import views as search_views
 from .sitemaps import SITEMAPS
 
@@ -12,9 +13,21 @@ urlpatterns = [
     path("articles/", views.ArticleList.as_view(), name="article-list"),
     path("articles/<slug:slug>/", views.ArticleDetail.as_view(), name="article-detail"),
     path("articles/<slug:slug>/handout.pdf", handout_views.article_handout, name="article-handout"),
+    path(
+        "articles/<slug:slug>/related/<slug:kind>/",
+        views.related_list,
+        {"source": Article},
+        name="article-related",
+    ),
     path("nutrients/", views.NutrientList.as_view(), name="nutrient-list"),
     path("nutrients/<slug:slug>/", views.NutrientDetail.as_view(), name="nutrient-detail"),
     path("nutrients/<slug:slug>/handout.pdf", handout_views.nutrient_handout, name="nutrient-handout"),
+    path(
+        "nutrients/<slug:slug>/related/<slug:kind>/",
+        views.related_list,
+        {"source": Nutrient},
+        name="nutrient-related",
+    ),
     path("handout/", handout_views.handout_builder, name="handout-builder"),
     path("handout.pdf", handout_views.combined_handout, name="combined-handout"),
     path("references/", views.ReferenceList.as_view(), name="reference-list"),

@@ -4,11 +4,13 @@
 import uuid
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
+from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
@@ -18,7 +20,8 @@ from references.bibliography import formatted_entries
 from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 
 from .citing import citation_context
-from .models import Article, Nutrient
+from .models import Article, Document, Nutrient
+from .related import RELATED_KINDS, related_pages, related_shown
 
 
 def published_tags():
@@ -72,6 +75,8 @@ class DocumentDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["citations"] = citation_context(list(self.object.citations.all()))
+        context["related_articles"] = related_shown(self.object, Article)
+        context["related_nutrients"] = related_shown(self.object, Nutrient)
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -95,18 +100,28 @@ class ArticleDetail(DocumentDetailView):
     prefetch = (
         "key_points",
         "faqs",
-        Prefetch("related_nutrients", queryset=Nutrient.objects.published().order_by("title")),
+        Prefetch("related_nutrients", queryset=Nutrient.objects.only("pk")),
     )
 
 
 class NutrientDetail(DocumentDetailView):
     model = Nutrient
-    prefetch = (
-        "food_sources",
-        "interactions",
-        Prefetch(
-            "articles", queryset=Article.objects.published().order_by("title"), to_attr="published_articles"
-        ),
+    prefetch = ("food_sources", "interactions")
+
+
+@require_GET
+def related_list(request: HttpRequest, source: type[Document], slug: str, kind: str) -> HttpResponse:
+    """Every published page of one kind related to a page, paginated. Template: ``cramps/related_list.html``."""
+    model = RELATED_KINDS.get(kind)
+    if model is None:
+        raise Http404("Related pages are articles or nutrients.")
+    document = get_object_or_404(source.objects.visible_to(request.user).prefetch_related("tags"), slug=slug)
+    page = Paginator(related_pages(document, model), PublishedListView.paginate_by).get_page(
+        request.GET.get("page")
+    )
+    heading = f"{capfirst(model._meta.verbose_name_plural)} related to {document.title}"
+    return render(
+        request, "cramps/related_list.html", {"document": document, "page_obj": page, "heading": heading}
     )
 
 
