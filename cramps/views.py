@@ -9,6 +9,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
@@ -22,6 +23,7 @@ from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 from .citing import citation_context
 from .models import Article, Document, Nutrient
 from .related import RELATED_KINDS, related_pages, related_shown
+from .sharing import jsonld_script, page_jsonld, public_url
 
 
 def published_tags():
@@ -77,6 +79,9 @@ class DocumentDetailView(DetailView):
         context["citations"] = citation_context(list(self.object.citations.all()))
         context["related_articles"] = related_shown(self.object, Article)
         context["related_nutrients"] = related_shown(self.object, Nutrient)
+        if self.object.is_public:
+            url = public_url(self.request, self.object.get_absolute_url())
+            context["jsonld"] = jsonld_script(page_jsonld(self.object, context["citations"], url))
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -142,6 +147,20 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "cramps/tag_detail.html", {"tag": tag, "articles": articles, "nutrients": nutrients}
     )
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Crawlers may read every public page but the admin, search results and combined handouts
+    (each a new render); the sitemap lists the pages."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        f"Disallow: {reverse('search')}",
+        f"Disallow: {reverse('combined-handout')}",
+        f"Sitemap: {public_url(request, reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 def _database_ok() -> bool:

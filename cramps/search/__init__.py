@@ -246,7 +246,7 @@ def search_hits(rows: list[tuple], query: SearchQuery) -> list[Hit]:
     if wanted.get("reference"):
         references = Reference.objects.filter(pk__in=wanted["reference"]).only(
             "pk", "key", "title", "authors", "issued_year", "container_title", "container_title_short",
-            "pmid", "doi",
+            "pmid", "pmcid", "doi", "url",
         )  # fmt: skip
         for reference in references:
             details = [reference.short_label, reference.container_title_short or reference.container_title]
