@@ -68,7 +68,7 @@ class ListingSitemap(PublicSitemap):
     """The home page, the lists and the About page."""
 
     def items(self):
-        return ["home", "article-list", "nutrient-list", "tag-list", "reference-list"]
+        return ["home", "article-list", "nutrient-list", "tag-list", "reference-list", "about"]
 
     def location(self, name):
         return reverse(name)

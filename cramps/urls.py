@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps_views
 from django.urls import path
 
+from . import about as about_views
 from . import views
 from .feeds import ArticleFeed
 from .handouts import views as handout_views
@@ -34,6 +35,7 @@ urlpatterns = [
     path("references/", views.ReferenceList.as_view(), name="reference-list"),
     path("references/<slug:key>/", views.reference_detail, name="reference-detail"),
     path("search/", search_views.search, name="search"),
+    path("about/", about_views.about, name="about"),
     path("tags/", views.tag_list, name="tag-list"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag-detail"),
     path("healthz", views.healthz, name="healthz"),
