@@ -139,22 +139,11 @@ def _raw(fragment: tuple[str, list], output_field) -> RawSQL:
     return RawSQL(fragment[0], fragment[1], output_field=output_field)
 
 
-def _ranked(
-    queryset: QuerySet,
-    kind: str,
-    query: SearchQuery,
-    *,
-    title_tier: int,
-    exact: tuple[str, list] | None = None,
-):
-    """``queryset``'s rows matching ``query`` as (pk, kind, tier, score) rows.
-
-    The tier orders before the score: ``EXACT_TIER`` for an identifier, ``title_tier`` when every
-    word is in the title or another name, 0 when only in the text.
-    """
-    index = INDEXES[kind]
+def _search_sql(kind: str, query: SearchQuery, title_tier: int, exact: tuple[str, list] | None):
+    """(match, tier, score) SQL of one kind; the tier orders before the score: ``EXACT_TIER`` for
+    an identifier, ``title_tier`` when every word is in the title or another name, else 0."""
     if query.words:
-        sql = _fragments(index, query)
+        sql = _fragments(INDEXES[kind], query)
         match = sql.match
         tier = (f"CASE WHEN {sql.title_hit[0]} THEN {title_tier} ELSE 0 END", sql.title_hit[1])
         score = (f"COALESCE({sql.score[0]}, 0)", sql.score[1])
@@ -163,38 +152,58 @@ def _ranked(
     if exact is not None:
         match = (f"({match[0]}) OR ({exact[0]})", match[1] + exact[1])
         tier = (f"CASE WHEN {exact[0]} THEN {EXACT_TIER} ELSE {tier[0]} END", exact[1] + tier[1])
-    return (
-        queryset.filter(_raw(match, BooleanField()))
-        .annotate(
-            result_kind=Value(kind, output_field=CharField()),
-            tier=_raw(tier, IntegerField()),
-            score=_raw(score, FloatField()),
-        )
-        .values_list("pk", "result_kind", "tier", "score")
-        .order_by()
-    )
+    return match, tier, score
 
 
-def site_search(query: SearchQuery, user) -> QuerySet:
-    """Every page and reference ``user`` may see that matches ``query``, best first.
+class SearchResults:
+    """What a ``Paginator`` pages through: (pk, kind, tier, score) rows, best first.
 
-    A queryset of (pk, kind, tier, score) rows: a ``Paginator`` counts and slices it in the
-    database.
+    Counting filters each kind by the index alone (no ranking); a page is one ranked
+    ``UNION ALL`` sliced in the database.
     """
-    parts = [
-        _ranked(Article.objects.visible_to(user), "article", query, title_tier=PAGE_TITLE_TIER),
-        _ranked(Nutrient.objects.visible_to(user), "nutrient", query, title_tier=PAGE_TITLE_TIER),
-        _ranked(
-            Reference.objects.all(),
-            "reference",
-            query,
-            title_tier=REFERENCE_TITLE_TIER,
-            exact=_identifier_match(query),
-        ),  # fmt: skip
-    ]
-    if not query:
-        return parts[0].none()
-    return parts[0].union(*parts[1:], all=True).order_by("-tier", "-score", "result_kind", "pk")
+
+    def __init__(self, parts: list[tuple[QuerySet, str, int, tuple[str, list] | None]], query: SearchQuery):
+        self.matching, ranked = [], []
+        for queryset, kind, title_tier, exact in parts if query else []:
+            match, tier, score = _search_sql(kind, query, title_tier, exact)
+            matching = queryset.filter(_raw(match, BooleanField())).order_by()
+            self.matching.append(matching)
+            ranked.append(
+                matching.annotate(
+                    result_kind=Value(kind, output_field=CharField()),
+                    tier=_raw(tier, IntegerField()),
+                    score=_raw(score, FloatField()),
+                ).values_list("pk", "result_kind", "tier", "score")
+            )
+        self.ranked = (
+            ranked[0].union(*ranked[1:], all=True).order_by("-tier", "-score", "result_kind", "pk")
+            if ranked
+            else None
+        )
+        self._count = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = sum(matching.count() for matching in self.matching)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return list(self.ranked[index]) if self.ranked is not None else []
+
+
+def site_search(query: SearchQuery, user) -> SearchResults:
+    """Every page and reference ``user`` may see that matches ``query``, best first."""
+    return SearchResults(
+        [
+            (Article.objects.visible_to(user), "article", PAGE_TITLE_TIER, None),
+            (Nutrient.objects.visible_to(user), "nutrient", PAGE_TITLE_TIER, None),
+            (Reference.objects.all(), "reference", REFERENCE_TITLE_TIER, _identifier_match(query)),
+        ],
+        query,
+    )
 
 
 def _identifier_match(query: SearchQuery) -> tuple[str, list] | None:

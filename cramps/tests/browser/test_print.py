@@ -14,7 +14,9 @@ def printed_text(page, url: str, tmp_path) -> str:
     page.goto(url)
     pdf = tmp_path / "page.pdf"
     pdf.write_bytes(page.pdf(format="A4"))
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_a_printed_article_has_its_content_and_no_screen_furniture(page, live_server, tmp_path):
@@ -24,7 +26,10 @@ def test_a_printed_article_has_its_content_and_no_screen_furniture(page, live_se
         title="Night cramps",
         slug="night-cramps",
         body="## Causes\n\nOften unknown [@rude1998].",
-        faqs=[("Is it serious?", "Usually not."), ("Can stretching help?", "Calf stretches may help before bed.")],
+        faqs=[
+            ("Is it serious?", "Usually not."),
+            ("Can stretching help?", "Calf stretches may help before bed."),
+        ],
         tags=["sleep"],
         nutrients=[zinc],
     )
@@ -32,5 +37,11 @@ def test_a_printed_article_has_its_content_and_no_screen_furniture(page, live_se
     assert "Night cramps" in text and "Often unknown" in text
     assert "Calf stretches may help before bed." in text  # a closed FAQ answer
     assert "Magnesium deficiency and cramps" in text  # the reference list
-    for screen_only in ("Handout builder", "Search the site", "Download PDF", "Zinc supplements", "In this article"):
+    for screen_only in (
+        "Handout builder",
+        "Search the site",
+        "Download PDF",
+        "Zinc supplements",
+        "In this article",
+    ):
         assert screen_only not in text, screen_only
