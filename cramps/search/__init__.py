@@ -100,9 +100,10 @@ def _fragments(index: Index, query: SearchQuery) -> _Fragments:
         tsquery = f"plainto_tsquery('{PG_CONFIG}'::regconfig, %s)"
         return _Fragments(
             match=(f"{table}.search_vector @@ {tsquery}", [_terms(query)]),
+            # Every word with weight A (a title or other name): "magnesium:A & cramp:A".
             title_hit=(
-                f"ts_filter({table}.search_vector, '{{a}}') @@ {tsquery}",
-                [_terms(query)],
+                f"{table}.search_vector @@ to_tsquery('{PG_CONFIG}'::regconfig, %s)",
+                [" & ".join(f"{word}:A" for word in query.words)],
             ),
             score=(f"ts_rank({table}.search_vector, {tsquery})", [_terms(query)]),
         )

@@ -124,7 +124,15 @@ def test_many_words_are_capped_with_a_note(client):
 
 def test_fts_syntax_in_a_query_is_just_words(client):
     make_article(title="Iron and fatigue")
-    for query in ['iron"', "iron AND", "iron OR -x", "{title}: iron", "iron*", "NEAR(iron"]:
+    for query in [
+        'iron"',
+        "iron AND",
+        "iron OR -x",
+        "{title}: iron",
+        "iron*",
+        "NEAR(iron",
+        "iron:A & _ | x_y ½ é",
+    ]:
         response = search(client, query)
         assert response.status_code == 200, query
 

@@ -13,7 +13,7 @@ from itertools import accumulate
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from taggit.models import Tag, TaggedItem
 
 from cramps.models import Article, Citation, Nutrient, Status
@@ -82,6 +82,11 @@ class Command(BaseCommand):
             reference_keys = self._references(references)
             nutrient_pks = self._nutrients(nutrients, tags)
             self._articles(articles, tags, reference_keys, nutrient_pks)
+        if connection.vendor == "postgresql":
+            # Fresh statistics, so that the planner sees the new rows as they are.
+            with connection.cursor() as cursor:
+                for model in (Article, Nutrient, Reference, Citation, TaggedItem):
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
         self.stdout.write(self.style.SUCCESS(f"Built {plan}."))
 
     def _topics(self) -> list[str]:
