@@ -114,6 +114,11 @@ def test_a_very_long_query_is_refused_with_a_message(client):
     assert result_titles(response) == []
 
 
+def test_control_characters_never_reach_the_database(client):
+    make_article(title="Calcium")
+    assert result_titles(search(client, "\x00calcium\x1f")) == ["Calcium"]
+
+
 def test_many_words_are_capped_with_a_note(client):
     make_article(title="Calcium")
     response = search(client, " ".join(["calcium"] * 12))
