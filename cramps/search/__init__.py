@@ -1,7 +1,7 @@
 """Site search: one ranked, paginated search over published articles, nutrients and references.
 
-``site_search(text, user)`` reads a query (``search_query``: the words, capped as the reference
-search caps them, and a PMID or DOI when the whole query is one), finds the matching rows of
+``search_query(text)`` reads a query (the words, capped as the reference search caps them, and a
+PMID or DOI when the whole query is one); ``site_search(query, user)`` finds the matching rows of
 each kind through the database's full-text index (``index.py``), and returns them ranked in one
 list a ``Paginator`` pages through: a match in a title or another name (a nutrient's aliases, a
 reference's authors or PMID) comes before any match in the text, pages before references, then
@@ -78,7 +78,8 @@ def search_query(text: str) -> SearchQuery:
 
 @dataclass(frozen=True)
 class _Fragments:
-    """The SQL of one kind's search on this database: condition, title hit, score, snippet."""
+    """The SQL of one kind's search on this database: which rows match, whether every word is in
+    the title or another name, and the relevance score."""
 
     match: tuple[str, list]
     title_hit: tuple[str, list]
