@@ -79,8 +79,9 @@ def main() -> int:
             "make_scale_data", articles=ARTICLES, references=REFERENCES, stdout=open(os.devnull, "w")
         )
         print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE") if connection.vendor == "postgresql" else None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     client = Client()
     every = []
     print(f"{'query':<24} {'results':>8} {'p50 ms':>8} {'p95 ms':>8}")
