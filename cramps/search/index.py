@@ -3,8 +3,11 @@
 Every way a row changes (``save()``, ``bulk_create``, ``update()``, imports, ``loaddata``, raw
 SQL) goes through the database, so the database keeps the index, not Python:
 
-- PostgreSQL: a stored generated ``search_vector`` column (weighted ``tsvector``: A for titles
-  and other names, B for summaries and authors, C for bodies, D for the rest) with a GIN index.
+- PostgreSQL: a ``search_vector`` column (weighted ``tsvector``: A for titles and other names,
+  B for summaries, C for bodies, D for the rest) with a GIN index, set by a ``BEFORE INSERT OR
+  UPDATE`` trigger. Not a generated column: PostgreSQL refuses to alter the type of a column a
+  generated column reads, so every later migration changing, say, a title's ``max_length``
+  would fail; a trigger function's body creates no such dependency.
 - SQLite: an FTS5 table per model (``<table>_search``; columns ``title``, ``names``, ``text``)
   filled by triggers on insert, update and delete.
 
@@ -31,18 +34,18 @@ class Index:
     title: str  # SQL: the title (weight A)
     names: str  # SQL: other names of the same thing: aliases, PMID (A); authors (B)
     text: str  # SQL: summary (B) and body (C)
-    pg_vector: str  # SQL: the weighted tsvector
+    pg_parts: tuple[tuple[str, str], ...]  # (column, weight) of the PostgreSQL vector
+
+    def pg_vector(self, row: str = "") -> str:
+        """SQL of the weighted tsvector of ``row`` ("NEW." in a trigger, "" for the table's own)."""
+        return " || ".join(
+            f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce({row}{column}, '')), '{weight}')"
+            for column, weight in self.pg_parts
+        )
 
     @property
     def fts_table(self) -> str:
         return f"{self.table}_search"
-
-
-def _weighted(*parts: tuple[str, str]) -> str:
-    return " || ".join(
-        f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce({column}, '')), '{weight}')"
-        for column, weight in parts
-    )
 
 
 INDEXES = {
@@ -51,15 +54,19 @@ INDEXES = {
         title="title",
         names="''",
         text="summary || ' ' || body",
-        pg_vector=_weighted(("title", "A"), ("summary", "B"), ("body", "C")),
+        pg_parts=(("title", "A"), ("summary", "B"), ("body", "C")),
     ),
     "nutrient": Index(
         table="cramps_nutrient",
         title="title",
         names="aliases",
         text="summary || ' ' || body || ' ' || evidence_rationale",
-        pg_vector=_weighted(
-            ("title", "A"), ("aliases", "A"), ("summary", "B"), ("body", "C"), ("evidence_rationale", "C")
+        pg_parts=(
+            ("title", "A"),
+            ("aliases", "A"),
+            ("summary", "B"),
+            ("body", "C"),
+            ("evidence_rationale", "C"),
         ),
     ),
     "reference": Index(
@@ -67,8 +74,12 @@ INDEXES = {
         title="title",
         names="authors_text || ' ' || pmid",
         text="container_title || ' ' || abstract",
-        pg_vector=_weighted(
-            ("title", "A"), ("pmid", "A"), ("authors_text", "B"), ("container_title", "D"), ("abstract", "D")
+        pg_parts=(
+            ("title", "A"),
+            ("pmid", "A"),
+            ("authors_text", "A"),
+            ("container_title", "D"),
+            ("abstract", "D"),
         ),
     ),
 }
@@ -88,6 +99,8 @@ def search_index_drop(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for index in INDEXES.values():
             if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {index.table}_search ON {index.table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {index.table}_search_vector()")
                 cursor.execute(f"ALTER TABLE {index.table} DROP COLUMN IF EXISTS search_vector")
             elif connection.vendor == "sqlite":
                 for event in ("insert", "update", "delete"):
@@ -96,23 +109,37 @@ def search_index_drop(connection: BaseDatabaseWrapper) -> None:
 
 
 def _pg_ensure(connection: BaseDatabaseWrapper, index: Index) -> bool:
+    table = index.table
+    unchanged = " AND ".join(
+        f"NEW.{column} IS NOT DISTINCT FROM OLD.{column}" for column, _ in index.pg_parts
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
             "AND table_name = %s AND column_name = 'search_vector'",
-            [index.table],
+            [table],
         )
         created = cursor.fetchone() is None
         if created:
-            # A generated column is computed for every existing row as it is added.
-            cursor.execute(
-                f"ALTER TABLE {index.table} ADD COLUMN search_vector tsvector "
-                f"GENERATED ALWAYS AS ({index.pg_vector}) STORED"
-            )
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN search_vector tsvector")
+        # Replaced every time, so the function always reads the columns ``INDEXES`` names now.
+        cursor.execute(
+            f"CREATE OR REPLACE FUNCTION {table}_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN "
+            f"IF TG_OP = 'UPDATE' AND {unchanged} THEN RETURN NEW; END IF; "
+            f"NEW.search_vector := {index.pg_vector('NEW.')}; RETURN NEW; "
+            f"END $$"
+        )
+        cursor.execute(
+            f"CREATE OR REPLACE TRIGGER {table}_search BEFORE INSERT OR UPDATE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_search_vector()"
+        )
+        if created:
+            cursor.execute(f"UPDATE {table} SET search_vector = {index.pg_vector()}")
         # No pending list: rows written in bulk are searchable through the index at once, and the
         # planner never prefers reading every row's vector to an index it thinks untidy.
         cursor.execute(
-            f"CREATE INDEX IF NOT EXISTS {index.table}_search_gin ON {index.table} "
+            f"CREATE INDEX IF NOT EXISTS {table}_search_gin ON {table} "
             "USING gin (search_vector) WITH (fastupdate = off)"
         )
     return created

@@ -169,3 +169,14 @@ def test_lost_sqlite_triggers_are_restored_and_the_index_refilled(client):
     assert search_index_ensure(connection) == [index.table]
     assert search_index_ensure(connection) == []
     assert result_titles(search(client, "trigger gone")) == ["Written while the trigger was gone"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL keeps its vectors with triggers")
+def test_a_later_migration_may_change_a_searched_columns_type(client):
+    """No generated column pins the types of the columns the vector reads (PostgreSQL refuses
+    ``ALTER COLUMN TYPE`` on those); the trigger keeps working after the change."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE cramps_nutrient ALTER COLUMN aliases TYPE varchar(400)")
+    assert search_index_ensure(connection) == []
+    make_nutrient(title="Vitamin B1", aliases="thiamine")
+    assert result_titles(search(client, "thiamine")) == ["Vitamin B1"]
