@@ -1,7 +1,7 @@
 """Full-text search indexes for articles, nutrients and references (``cramps.search.index``).
 
-Database objects Django does not model: a generated ``tsvector`` column with a GIN index on
-PostgreSQL, FTS5 tables kept by triggers on SQLite. Nothing on other databases.
+Database objects Django does not model: a ``tsvector`` column kept by a trigger, with a GIN
+index, on PostgreSQL; FTS5 tables kept by triggers on SQLite. Nothing on other databases.
 """
 
 from django.db import migrations
