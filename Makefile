@@ -54,6 +54,7 @@ lint: install
 bench: install
 	$(PY) bench/run.py
 	$(PY) bench/imports.py
+	$(PY) bench/search.py
 	$(PY) bench/load.py
 
 check: install

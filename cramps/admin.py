@@ -22,7 +22,10 @@ from django.utils.html import format_html, format_html_join
 from references.admin import ReferenceAdmin as BaseReferenceAdmin
 from references.models import Reference
 
-from . import workflow
+from . import (
+    admin_about,  # noqa: F401  (registers the About page)
+    workflow,
+)
 from .admin_transfer import ContentTransferMixin
 from .citing import citation_context, citations_batch, citations_sync
 from .forms import DocumentAdminForm, DocumentInlineFormSet, ReviewForm, ScheduleForm, TextField

@@ -692,4 +692,6 @@ class Transition(models.Model):
 
 
 # Stored handouts (one row per rendered version) live with the rest of the handout code.
+# The About / editorial policy page.
+from .about import AboutPage  # noqa: E402, F401
 from .handouts.models import Handout, HandoutState  # noqa: E402, F401

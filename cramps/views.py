@@ -4,6 +4,7 @@
 import uuid
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
@@ -31,8 +33,10 @@ from .compare import (
     requested_slugs,
 )
 from .handouts.document import MAX_PARTS
-from .models import Article, Nutrient
+from .models import Article, Document, Nutrient
+from .related import RELATED_KINDS, related_pages, related_shown
 from .services import INLINES
+from .sharing import jsonld_script, page_jsonld, public_url
 
 
 def published_tags():
@@ -86,6 +90,11 @@ class DocumentDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["citations"] = citation_context(list(self.object.citations.all()))
+        context["related_articles"] = related_shown(self.object, Article)
+        context["related_nutrients"] = related_shown(self.object, Nutrient)
+        if self.object.is_public:
+            url = public_url(self.request, self.object.get_absolute_url())
+            context["jsonld"] = jsonld_script(page_jsonld(self.object, context["citations"], url))
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -109,17 +118,28 @@ class ArticleDetail(DocumentDetailView):
     prefetch = (
         "key_points",
         "faqs",
-        Prefetch("related_nutrients", queryset=Nutrient.objects.published().order_by("title")),
+        Prefetch("related_nutrients", queryset=Nutrient.objects.only("pk")),
     )
 
 
 class NutrientDetail(DocumentDetailView):
     model = Nutrient
-    prefetch = (
-        *INLINES[Nutrient],
-        Prefetch(
-            "articles", queryset=Article.objects.published().order_by("title"), to_attr="published_articles"
-        ),
+    prefetch = tuple(INLINES[Nutrient])
+
+
+@require_GET
+def related_list(request: HttpRequest, source: type[Document], slug: str, kind: str) -> HttpResponse:
+    """Every published page of one kind related to a page, paginated. Template: ``cramps/related_list.html``."""
+    model = RELATED_KINDS.get(kind)
+    if model is None:
+        raise Http404("Related pages are articles or nutrients.")
+    document = get_object_or_404(source.objects.visible_to(request.user).prefetch_related("tags"), slug=slug)
+    page = Paginator(related_pages(document, model), PublishedListView.paginate_by).get_page(
+        request.GET.get("page")
+    )
+    heading = f"{capfirst(model._meta.verbose_name_plural)} related to {document.title}"
+    return render(
+        request, "cramps/related_list.html", {"document": document, "page_obj": page, "heading": heading}
     )
 
 
@@ -173,6 +193,20 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "cramps/tag_detail.html", {"tag": tag, "articles": articles, "nutrients": nutrients}
     )
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Crawlers may read every public page but the admin, search results and combined handouts
+    (each a new render); the sitemap lists the pages."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        f"Disallow: {reverse('search')}",
+        f"Disallow: {reverse('combined-handout')}",
+        f"Sitemap: {public_url(request, reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 def _database_ok() -> bool:

@@ -61,7 +61,8 @@ def test_a_warm_reference_cache_does_not_change_the_query_count(client):
     assert cold == warm
 
 
-@pytest.mark.parametrize("url", ["/", "/articles/", "/nutrients/", "/tags/", "/references/", "/sitemap.xml"])
+@pytest.mark.parametrize("url", ["/", "/articles/", "/nutrients/", "/tags/", "/references/", "/sitemap.xml",
+                                 "/sitemap-articles.xml", "/feed/", "/search/?q=cramps"])  # fmt: skip
 def test_listing_pages_cost_the_same_with_few_or_many_items(client, url):
     big_article("one", 1)
     few = count_queries(client, url)

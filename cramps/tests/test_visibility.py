@@ -20,7 +20,8 @@ HIDDEN = {
 
 def listings(document) -> list[str]:
     tag_urls = [f"/tags/{tag.slug}/" for tag in document.tags.all()]
-    return ["/", "/articles/", "/nutrients/", "/tags/", "/sitemap.xml", *tag_urls]
+    sitemaps = ["/sitemap.xml", "/sitemap-articles.xml", "/sitemap-nutrients.xml"]
+    return ["/", "/articles/", "/nutrients/", "/tags/", *sitemaps, "/feed/", *tag_urls]
 
 
 @pytest.fixture(params=["article", "nutrient"])
@@ -79,7 +80,7 @@ def test_published_pages_are_listed_everywhere(client):
     tag_page = client.get("/tags/dialysis/").content.decode()
     assert "Cramps at night" in tag_page and "Magnesium" in tag_page
     assert "Cramps at night" in client.get(reference.get_absolute_url()).content.decode()
-    assert article.get_absolute_url() in client.get("/sitemap.xml").content.decode()
+    assert article.get_absolute_url() in client.get("/sitemap-articles.xml").content.decode()
 
 
 def test_visibility_queryset_is_the_single_rule():

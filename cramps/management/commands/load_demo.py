@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from cramps.about import about_page_demo
 from cramps.demo import demo_load
 from cramps.transfer import ContentImportError
 
@@ -40,6 +41,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Skipped {len(names)} {section} already on this site (left as they are): {shown}."
                 )
+        if not dry_run and about_page_demo():
+            self.stdout.write("Wrote the demonstration About page.")
         if not loaded:
             self.stdout.write("Nothing new to load.")
         if not no_user and not dry_run:
