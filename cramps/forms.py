@@ -116,6 +116,24 @@ class DocumentAdminForm(forms.ModelForm):
         )
 
 
+class FAQForm(forms.ModelForm):
+    """A question and its answer as wide as the body: answers run to a paragraph."""
+
+    class Meta:
+        widgets = {
+            "question": forms.TextInput(attrs={"class": f"vTextField {WIDE}"}),
+            "answer": forms.Textarea(attrs={"rows": 5, "class": WIDE}),
+        }
+
+
+class FoodSourceForm(forms.ModelForm):
+    """Notes take the free width of the row (two lines), so the table fits the window."""
+
+    class Meta:
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2, "class": WIDE})}
+        field_classes = {"notes": TextField}
+
+
 class DocumentInlineFormSet(BaseInlineFormSet):
     """Rows someone else deleted while this form was open come back as new rows, not as errors.
 
