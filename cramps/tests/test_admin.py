@@ -336,3 +336,15 @@ def test_reference_list_queries_do_not_grow_with_the_references(admin_client):
 
     assert many == few
     assert page.count('<td class="field-cited_by">2</td>') == 15
+
+
+def test_a_mistyped_key_suggests_the_stored_one_and_links_to_add_it(admin_client, references):
+    response = admin_client.post("/admin/cramps/article/add/", article_form(body="Claim [@rude1989]."))
+
+    page = response.content.decode()
+    assert "Unknown citation key in this text: @rude1989 (did you mean @rude1998?)." in page
+    link = '<a href="/admin/references/reference/add/?key=rude1989" target="_blank" rel="noopener">'
+    assert link + "Add the reference</a>" in page
+    assert not Article.objects.exists()
+    add_page = admin_client.get("/admin/references/reference/add/?key=rude1989").content.decode()
+    assert 'name="key" value="rude1989"' in add_page
