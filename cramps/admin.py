@@ -23,6 +23,7 @@ from references.admin import ReferenceAdmin as BaseReferenceAdmin
 from references.models import Reference
 
 from . import workflow
+from .admin_preview import LivePreviewMixin
 from .admin_transfer import ContentTransferMixin
 from .citing import citation_context, citations_batch, citations_sync
 from .forms import (
@@ -41,7 +42,7 @@ from .models import FAQ, Article, Citation, FoodSource, Interaction, KeyPoint, N
 from .services import inline_prefetches
 
 
-class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class DocumentAdmin(LivePreviewMixin, HistoryAdminMixin, admin.ModelAdmin):
     form = DocumentAdminForm
     list_display = ["title", "status", "publish_at", "featured", "updated"]
     list_filter = ["status", "featured", "tags"]
@@ -55,6 +56,9 @@ class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
     formfield_overrides = {models.TextField: {"form_class": TextField}}
     publishing_fields = ["status", "publish_at", "featured", "tags"]
     extra_fields: list[str] = []
+
+    class Media:
+        js = ["js/live-preview.js"]
 
     def get_fieldsets(self, request, obj=None):
         # The reference picker and the lock are for editing; a view-only page has neither.
