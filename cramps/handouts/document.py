@@ -35,6 +35,7 @@ TEMPLATES = (
     "handouts/_part.html",
     "handouts/_disclaimer.html",
     "handouts/_notes.html",
+    "handouts/_summary.html",
 )
 STYLESHEET = "css/handout.css"
 
@@ -136,6 +137,9 @@ def handout_html(
         "keywords": ", ".join(tags),
         "parts": prepared,
         "combined": len(prepared) > 1,
+        # The summary page holds every part: fewer key points and writing lines as parts grow.
+        "summary_points": 3 if len(prepared) <= 4 else 2 if len(prepared) <= 8 else 1,
+        "summary_rules": range(6 if len(prepared) <= 4 else 3 if len(prepared) <= 8 else 2),
         "citations": citations,
         "paper": paper,
         "site_name": settings.CRAMPS_SITE_NAME,
