@@ -30,7 +30,7 @@ def editor_page(browser, live_server, django_user_model):
     context.close()
 
 
-def test_the_preview_follows_the_text_with_numbered_citations(editor_page):
+def test_the_preview_follows_the_text_with_numbered_citations(editor_page, live_server):
     page = editor_page
     page.fill("#id_title", "Night cramps and magnesium")
     page.fill("#id_summary", "Magnesium rarely helps [@garrison2020].")
@@ -49,7 +49,11 @@ def test_the_preview_follows_the_text_with_numbered_citations(editor_page):
     assert page.evaluate("window.__violations") == []
 
     page.locator("#id_body").fill("## Evidence\n\nTrials [@rude1998; @garrison2020].")
-    page.locator("#id_status").select_option("draft")
+    page.locator("#id_status").select_option("published")
     page.locator("input[name=_save]").first.click()
     page.wait_for_selector(".messagelist")
-    assert Article.objects.get().citations.count() == 2
+    article = Article.objects.get()
+    assert article.is_public and article.citations.count() == 2
+
+    page.goto(live_server.url + article.get_absolute_url())
+    assert "Trials [1,2]" in page.locator(".prose").inner_text().replace("–", ",")
