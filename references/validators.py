@@ -25,6 +25,8 @@ def unknown_keys(text: str) -> list[str]:
 # Stored keys compared with a mistyped one: those sharing its first two letters or its year, at most
 # this many of each, so a suggestion costs two bounded queries however large the library.
 SUGGESTION_CANDIDATES = 2000
+# Suggestions for at most this many unknown keys of one text (two queries each).
+SUGGESTED_KEYS = 10
 
 
 def suggested_keys(keys: list[str]) -> dict[str, str]:
@@ -32,7 +34,7 @@ def suggested_keys(keys: list[str]) -> dict[str, str]:
     from .models import Reference
 
     suggestions = {}
-    for key in keys:
+    for key in keys[:SUGGESTED_KEYS]:
         candidates = list(Reference.objects.filter(key__istartswith=key[:2]).order_by()
                           .values_list("key", flat=True)[:SUGGESTION_CANDIDATES])  # fmt: skip
         if year := re.search(r"\d{4}", key):

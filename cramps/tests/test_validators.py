@@ -134,3 +134,13 @@ def test_an_edit_of_existing_text_is_refused_and_the_page_kept(admin_client, ref
     assert response.status_code == 200
     article.refresh_from_db()
     assert article.body == "Fine [@rude1998]."
+
+
+def test_suggestions_cost_a_bounded_number_of_queries(django_assert_max_num_queries):
+    make_reference(key="garrison2020")
+    text = " ".join(f"[@garison20{n:02d}]" for n in range(40))
+
+    with django_assert_max_num_queries(25):
+        [message] = messages(text)
+
+    assert message.count("did you mean") >= 1 and "@garison2039" in message
