@@ -140,6 +140,7 @@ def handout_html(
         # The summary page holds every part: fewer key points and writing lines as parts grow.
         "summary_points": 3 if len(prepared) <= 4 else 2 if len(prepared) <= 8 else 1,
         "summary_rules": range(6 if len(prepared) <= 4 else 3 if len(prepared) <= 8 else 2),
+        "summary_words": 60 if len(prepared) <= 8 else 14,
         "citations": citations,
         "paper": paper,
         "site_name": settings.CRAMPS_SITE_NAME,

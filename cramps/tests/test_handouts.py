@@ -608,3 +608,18 @@ def test_parts_flow_on_and_never_begin_in_the_bottom_third_of_a_page(client, ref
     # The parts flow: most begin part-way down a page, after the one before, not on a page of their own.
     assert sum(depth > 0.2 for _, depth in starts.values()) >= len(lengths) // 2
     assert len({number for number, _ in starts.values()}) < len(lengths)
+
+
+def test_the_summary_of_twenty_topics_still_fits_its_first_page(client, refs):
+    point = "Stretching the calf before bed may shorten night cramps for some older adults in small trials [@beta]."
+    for n in range(20):
+        make_article(title=f"A long topic title number {n} about cramps at night", slug=f"t{n}",
+                     key_points=[point, point], body="## One\n\nText.")  # fmt: skip
+    items = ",".join(f"article:t{n}" for n in range(20))
+
+    pages = pdf_pages(client.get(f"/handout.pdf?items={items}&paper=letter"))
+
+    first = " ".join(pages[0].split())
+    assert all(f"A long topic title number {n} about cramps at night" in first for n in range(20))
+    assert "My medicines and supplements" in first and "Questions for my doctor" in first
+    assert "Not medical advice" in pages[1] and "Contents" in pages[1]
