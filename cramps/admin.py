@@ -13,7 +13,8 @@ from django.contrib.admin.widgets import AdminTextareaWidget
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -26,9 +27,18 @@ from . import (
     admin_about,  # noqa: F401  (registers the About page)
     workflow,
 )
+from .admin_preview import LivePreviewMixin
 from .admin_transfer import ContentTransferMixin
 from .citing import citation_context, citations_batch, citations_sync
-from .forms import DocumentAdminForm, DocumentInlineFormSet, ReviewForm, ScheduleForm, TextField
+from .forms import (
+    WIDE,
+    DocumentAdminForm,
+    DocumentInlineFormSet,
+    FAQForm,
+    ReviewForm,
+    ScheduleForm,
+    TextField,
+)
 from .history.admin import HistoryAdminMixin
 from .history.restore import document_recover, document_restore, reference_recover, reference_restore
 from .models import (
@@ -48,7 +58,7 @@ from .services import inline_prefetches
 from .validators import markdown_problems
 
 
-class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
+class DocumentAdmin(LivePreviewMixin, HistoryAdminMixin, admin.ModelAdmin):
     form = DocumentAdminForm
     list_display = ["title", "status", "publish_at", "featured", "updated"]
     list_filter = ["status", "featured", "tags"]
@@ -62,6 +72,9 @@ class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
     formfield_overrides = {models.TextField: {"form_class": TextField}}
     publishing_fields = ["status", "publish_at", "featured", "tags"]
     extra_fields: list[str] = []
+
+    class Media:
+        js = ["js/live-preview.js"]
 
     def get_fieldsets(self, request, obj=None):
         # The reference picker and the lock are for editing; a view-only page has neither.
@@ -146,6 +159,10 @@ class DocumentAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["conflict"] = context["adminform"].form.conflict
+        # Inlines marked ``under_body`` (key points) are edited right below the body they sum up.
+        formsets = context.get("inline_admin_formsets", [])
+        context["inlines_under_body"] = [f for f in formsets if getattr(f.opts, "under_body", False)]
+        context["inlines_below"] = [f for f in formsets if not getattr(f.opts, "under_body", False)]
         if (
             obj is not None
             and super().has_change_permission(request, obj)
@@ -295,13 +312,18 @@ class KeyPointInline(DocumentInline, admin.TabularInline):
     model = KeyPoint
     fields = ["position", "text"]
     extra = 1
+    under_body = True
     formfield_overrides = {
-        models.CharField: {"form_class": TextField, "widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}
+        models.CharField: {
+            "form_class": TextField,
+            "widget": forms.Textarea(attrs={"rows": 2, "class": WIDE}),
+        }
     }
 
 
 class FAQInline(DocumentInline, admin.StackedInline):
     model = FAQ
+    form = FAQForm
     fields = ["position", "question", "answer"]
     extra = 0
 
@@ -398,7 +420,21 @@ class ReferenceAdmin(HistoryAdminMixin, BaseReferenceAdmin):
 
     form = ReferenceAdminForm
     change_list_template = "admin/cramps/reference_change_list.html"
+    # The journal is on the change form; the list keeps what finds and checks a reference in view.
+    list_display = ["key", "first_author_family", "issued_year", "title", "pmid", "doi", "cited_by"]
     list_filter = [*BaseReferenceAdmin.list_filter, CitedFilter]
+
+    def get_queryset(self, request):
+        # One count per row in the list's own query (no query per reference); a subquery, not a
+        # GROUP BY, so the queryset still serves the change form's row lock.
+        pages = Citation.objects.filter(reference=OuterRef("pk")).order_by().values("reference")
+        count = Subquery(pages.annotate(pages=Count("pk")).values("pages"))
+        return super().get_queryset(request).annotate(cited_by_count=Coalesce(count, 0))
+
+    @admin.display(description="Cited by", ordering="cited_by_count")
+    def cited_by(self, reference) -> int:
+        """How many pages cite the reference (a Citation row is one page citing one reference)."""
+        return reference.cited_by_count
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_recover": self.has_add_permission(request)}

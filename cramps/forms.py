@@ -118,6 +118,16 @@ class DocumentAdminForm(forms.ModelForm):
         )
 
 
+class FAQForm(forms.ModelForm):
+    """A question and its answer as wide as the body: answers run to a paragraph."""
+
+    class Meta:
+        widgets = {
+            "question": forms.TextInput(attrs={"class": f"vTextField {WIDE}"}),
+            "answer": forms.Textarea(attrs={"rows": 5, "class": WIDE}),
+        }
+
+
 class DocumentInlineFormSet(BaseInlineFormSet):
     """Rows someone else deleted while this form was open come back as new rows, not as errors.
 

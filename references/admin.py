@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -20,6 +20,7 @@ from .forms import ReferenceForm
 from .importing import NEW, UPDATE, ImportRefused, check_permissions, references_import, references_plan
 from .jobs import import_job_confirm, import_job_create, runs_in_background, upload_read
 from .models import Reference, ReferenceImport
+from .record import name_display
 from .resources import ReferenceResource
 
 DEFAULT_IMPORT_MAX_BYTES = 5 * 1024 * 1024
@@ -27,6 +28,32 @@ LOOKUP_SESSION_KEY = "references_lookup"
 # The preview lists this many records and warnings; the totals count them all.
 PREVIEW_RECORDS = 200
 PREVIEW_WARNINGS = 500
+
+
+def field_label(name: str) -> str:
+    """What an editor calls a record field: the model's verbose name ("journal or book"), not ``container_title``."""
+    try:
+        label = str(Reference._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+    return label[:1].upper() + label[1:]
+
+
+def shown_value(value: object) -> str:
+    """A record value as text: names as written on a page, dates as ISO, nothing as "(empty)"."""
+    if value in ("", None, []):
+        return "(empty)"
+    if isinstance(value, list):
+        return "; ".join(name_display(name) for name in value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def change_rows(planned) -> list[tuple[str, str, str]]:
+    """An update's changes as (label, stored, new) text, for a compact preview."""
+    return [
+        (field_label(name), shown_value(old), shown_value(new))
+        for name, (old, new) in planned.changes.items()
+    ]
 
 
 def import_max_bytes() -> int:
@@ -206,8 +233,10 @@ class ReferenceAdmin(ExportMixin, admin.ModelAdmin):
             "plan": plan,
             "job": job,
             "format_label": FORMATS[parsed.format].label,
-            "records": plan.records[:PREVIEW_RECORDS],
-            "warnings": plan.warnings[:PREVIEW_WARNINGS],
+            "records": [(planned, change_rows(planned)) for planned in plan.records[:PREVIEW_RECORDS]],
+            "warnings": [
+                (warning, field_label(warning.field)) for warning in plan.warnings[:PREVIEW_WARNINGS]
+            ],
             "more_records": max(len(plan.records) - PREVIEW_RECORDS, 0),
             "more_warnings": max(len(plan.warnings) - PREVIEW_WARNINGS, 0),
             "to_write": plan.count(NEW, UPDATE),

@@ -34,6 +34,7 @@ from .matching import find_matches, key_base, make_key
 from .models import Reference, identifier_errors
 from .record import RECORD_FIELDS, record_label
 from .signals import references_written
+from .variants import is_cosmetic_variant
 
 NEW, UPDATE, UNCHANGED, DUPLICATE, SKIPPED = "new", "update", "unchanged", "duplicate", "skipped"
 BATCH_SIZE = 500
@@ -235,7 +236,8 @@ def _new_keys(new: list[tuple[int, dict]]) -> dict[int, tuple[str, str | None]]:
 
 def _changes(stored: dict, record: dict) -> dict[str, tuple[object, object]]:
     """The fields ``record`` would change in ``stored``: those it fills with another value. The key
-    is never changed (pages cite it), and an unknown type ("document") never replaces a known one."""
+    is never changed (pages cite it), an unknown type ("document") never replaces a known one, and
+    a cosmetic variant (``variants.is_cosmetic_variant``) never replaces the value an editor curated."""
     changes = {}
     for name in RECORD_FIELDS:
         new, old = record[name], stored[name]
@@ -244,6 +246,8 @@ def _changes(stored: dict, record: dict) -> dict[str, tuple[object, object]]:
         if name in _IDENTIFIER_FIELDS:
             old = _IDENTIFIER_FIELDS[name](old)
         if isinstance(new, str) and isinstance(old, str) and new.split() == old.split():
+            continue
+        if is_cosmetic_variant(name, old, new):
             continue
         if new != old:
             changes[name] = (stored[name], new)

@@ -8,6 +8,7 @@ batch of records against stored ones and against each other, by import, the look
 content transfer and the library's integrity check alike.
 """
 
+import difflib
 import itertools
 import re
 import string
@@ -187,3 +188,10 @@ def keyed(records: list[dict]) -> Iterator[tuple[dict, str]]:
         key = record["key"] or make_key(record, taken)
         taken.add(key)
         yield record, key
+
+
+def closest_key(key: str, candidates: Iterable[str]) -> str:
+    """The candidate a mistyped ``key`` most likely meant (``garison2020`` → ``garrison2020``), or ""."""
+    by_folded = {candidate.casefold(): candidate for candidate in candidates}
+    close = difflib.get_close_matches(key.casefold(), list(by_folded), n=1, cutoff=0.75)
+    return by_folded[close[0]] if close else ""

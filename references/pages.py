@@ -19,6 +19,8 @@ to print what ``pandoc --citeproc`` prints for the same record.
 
 import re
 
+from .text import normalize_pages
+
 EN_DASH = "\u2013"
 RANGE_FORMATS = ("expanded", "minimal", "minimal-two", "chicago", "chicago-15", "chicago-16")
 
@@ -81,3 +83,35 @@ def _chicago(start: str, end: str, delimiter: str) -> str:
     if len(start) == 4 and changed >= 3:
         return f"{start}{delimiter}{end}"
     return _minimal(start, end, 2, delimiter)
+
+
+_PAGE = re.compile(r"^(\D*?)(\d+)(\D*)$")
+
+
+def same_pages(first: str, second: str) -> bool:
+    """Whether two page fields name the same pages, however written: ``CR326–30``, ``CR326-CR330``
+    and ``CR326--330`` are one range, as are ``1305-12`` and ``1305–1312``."""
+    return _page_parts(first) == _page_parts(second)
+
+
+def _page_parts(pages: str) -> list[tuple[str, ...]]:
+    parts = [
+        part.strip()
+        for part in _SEPARATORS.split(normalize_pages(pages))
+        if part.strip() not in ("", ",", "&")
+    ]
+    return [_expanded(part) for part in parts]
+
+
+def _expanded(part: str) -> tuple[str, ...]:
+    """A range as its two ends written in full (``S42-5`` → ``S42``, ``S45``); other parts as they are."""
+    ends = [end.strip() for end in part.split("-")]
+    if len(ends) != 2 or not all(_PAGE.match(end) for end in ends):
+        return (part.casefold(),)
+    (prefix, start, suffix), (end_prefix, end, end_suffix) = (_PAGE.match(end).groups() for end in ends)
+    if len(end) < len(start):
+        end = start[: len(start) - len(end)] + end
+    return (
+        (prefix + start + suffix).casefold(),
+        ((end_prefix or prefix) + end + (end_suffix or suffix)).casefold(),
+    )

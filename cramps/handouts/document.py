@@ -46,6 +46,7 @@ TEMPLATES = (
     "includes/_comparison.html",
     "includes/_nutrient_profile.html",
     "includes/_nutrient_facts.html",
+    "handouts/_summary.html",
 )
 STYLESHEET = "css/handout.css"
 
@@ -246,6 +247,10 @@ def handout_html(
         "studies": studies,
         "count": len(parts),
         "combined": len(parts) > 1,
+        # The summary page holds every part: fewer key points and writing lines as parts grow.
+        "summary_points": 3 if len(prepared) <= 4 else 2 if len(prepared) <= 8 else 1,
+        "summary_rules": range(6 if len(prepared) <= 4 else 3 if len(prepared) <= 8 else 2),
+        "summary_words": 60 if len(prepared) <= 8 else 14,
         "citations": citations,
         "paper": paper,
         "site_name": settings.CRAMPS_SITE_NAME,

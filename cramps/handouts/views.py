@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import content_disposition_header, http_date
+from django.utils.http import content_disposition_header, http_date, urlencode
 from django.views.decorators.http import require_safe
 from django_ratelimit.core import get_usage
 
@@ -205,18 +205,22 @@ def combined_handout(request: HttpRequest) -> HttpResponse:
     """Several articles, nutrients and references in one PDF: ``?items=article:a,reference:k``
     (at most 20).
 
-    One contents list, one reference list numbered across all parts, one disclaimer; references
-    come after the pages, in a "Studies" section. With no items at all, the reader is sent to the
-    builder to choose some.
+    A one-page summary first, then one contents list, one reference list numbered across all
+    parts, one disclaimer; references come after the pages, in a "Studies" section. With no items
+    at all, the reader is sent back to the builder, which says so.
     """
     items = requested_items(request)
     if not items:
-        return redirect("handout-builder")
+        # Back to the builder, which says that nothing was ticked and keeps the paper chosen.
+        paper = request.GET.get("paper")
+        query = {"nothing": "1", **({"paper": paper} if paper in document.PAPER_SIZES else {})}
+        return redirect(f"{reverse('handout-builder')}?{urlencode(query)}")
     try:
         paper = _paper(request)
         if len(items) > document.MAX_PARTS:
             raise BadRequest(
-                f"A handout can hold at most {document.MAX_PARTS} pages; {len(items)} were asked for."
+                f"A handout can hold at most {document.MAX_PARTS} topics (pages of this site); "
+                f"{len(items)} were asked for."
             )
         wanted = [(item, *_parse_item(item)) for item in items]
     except BadRequest as error:
@@ -255,11 +259,13 @@ def handout_builder(request: HttpRequest) -> HttpResponse:
     ``handouts/builder.html``.
 
     A plain GET form: its checkboxes submit repeated ``items`` to ``combined_handout``.
-    ``?items=…`` here pre-ticks pages (the "combine" link on each page uses it). The studies
-    offered are the references with a study summary, and any reference pre-ticked. A second form
-    asks ``comparison_handout`` for 2–4 nutrients side by side.
+    ``?items=…`` here pre-ticks pages (the "combine" link on each page uses it), ``?paper=`` keeps
+    the paper chosen, and ``?nothing=1`` (from ``combined_handout``) says that nothing was ticked.
+    The studies offered are the references with a study summary, and any reference pre-ticked. A
+    second form asks ``comparison_handout`` for 2–4 nutrients side by side.
     """
     chosen = requested_items(request)
+    paper = request.GET.get("paper")
     published = {
         kind: list(model.objects.published().order_by("title"))
         for kind, model in MODELS.items()
@@ -284,7 +290,8 @@ def handout_builder(request: HttpRequest) -> HttpResponse:
         {
             "groups": groups,
             "chosen": set(chosen),
-            "paper": settings.CRAMPS_HANDOUT_PAPER,
+            "paper": paper if paper in document.PAPER_SIZES else settings.CRAMPS_HANDOUT_PAPER,
+            "nothing_ticked": "nothing" in request.GET,
             "max_items": document.MAX_PARTS,
             "action": reverse("combined-handout"),
             "compare_action": reverse("compare-handout"),

@@ -27,3 +27,9 @@ def teaser(html: str) -> str:
     once, so "B12 & folate" shows as typed.
     """
     return unescape(strip_tags(remove_citations(html)))
+
+
+@register.filter
+def headline(label: str) -> str:
+    """The words before a label's colon: "Limited" of "Limited: small or few studies"."""
+    return str(label).partition(":")[0]

@@ -243,3 +243,111 @@ def test_reference_changelist_filters_missing_identifiers_and_uncited(admin_clie
     assert listed("identifier=present") == {"withpmid"}
     assert listed("cited=no") == {"withurl"}
     assert listed("cited=yes") == {"withpmid", "bare"}
+
+
+def test_key_points_are_edited_right_under_the_body(admin_client):
+    article = make_article(key_points=["Stretching may help."], faqs=[("Is it safe?", "Ask your doctor.")])
+
+    page = admin_client.get(f"/admin/cramps/article/{article.pk}/change/").content.decode()
+
+    body, key_points = page.index('id="id_body"'), page.index('id="key_points-group"')
+    publishing, faqs = page.index(">Publishing<"), page.index('id="faqs-group"')
+    assert body < key_points < publishing < faqs
+    assert page.count('id="key_points-group"') == 1
+
+
+def test_questions_answers_and_notes_get_wide_inputs(admin_client):
+    article = make_article(faqs=[("Is it safe?", "Ask your doctor.")])
+    nutrient = make_nutrient(foods=[("Almonds", "80 mg", "Also fibre.")])
+
+    faq_page = admin_client.get(f"/admin/cramps/article/{article.pk}/change/").content.decode()
+    food_page = admin_client.get(f"/admin/cramps/nutrient/{nutrient.pk}/change/").content.decode()
+
+    assert 'class="vTextField cramps-wide" maxlength="300" id="id_faqs-0-question"' in faq_page
+    assert '<textarea name="faqs-0-answer" cols="40" rows="5" class="cramps-wide"' in faq_page
+    assert '<textarea name="food_sources-0-notes" cols="40" rows="2" class="cramps-wide"' in food_page
+
+
+def test_food_notes_keep_unix_line_endings(admin_client, references):
+    nutrient = make_nutrient(foods=[("Almonds", "80 mg", "")])
+    data = {
+        "title": nutrient.title, "slug": nutrient.slug, "summary": "A mineral.", "kind": "mineral",
+        "aliases": "", "evidence_grade": "limited", "evidence_rationale": "", "body": "Text.",
+        "status": Status.DRAFT, "tags": "",
+        **inline_management("food_sources", 1), "food_sources-INITIAL_FORMS": "1",
+        "food_sources-0-id": str(nutrient.food_sources.get().pk), "food_sources-0-nutrient": str(nutrient.pk),
+        "food_sources-0-position": "0", "food_sources-0-food": "Almonds", "food_sources-0-amount": "80 mg",
+        "food_sources-0-notes": "Line one\r\nline two [@rude1998].",
+        **inline_management("interactions"), **inline_management(CITATIONS_PREFIX),
+    }  # fmt: skip
+
+    response = admin_client.post(f"/admin/cramps/nutrient/{nutrient.pk}/change/", data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert nutrient.food_sources.get().notes == "Line one\nline two [@rude1998]."
+
+
+def reference_list_queries(admin_client, query: str = "") -> tuple[int, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(f"/admin/references/reference/{query}")
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_reference_list_shows_identifiers_and_how_many_pages_cite_each(admin_client):
+    make_reference(key="garrison2020", pmid="32956536", doi="10.1002/14651858.CD009402.pub3")
+    make_reference(key="unused2001")
+    make_article(body="[@garrison2020]")
+    make_nutrient(body="[@garrison2020]")
+
+    _, page = reference_list_queries(admin_client)
+
+    for heading in ["Citation key", "First author", "Year", "PMID", "DOI", "Cited by"]:
+        assert f">{heading}</" in page
+    assert '<td class="field-pmid">32956536</td>' in page
+    assert '<td class="field-doi">10.1002/14651858.CD009402.pub3</td>' in page
+    assert '<td class="field-cited_by">2</td>' in page and '<td class="field-cited_by">0</td>' in page
+
+
+def test_reference_list_sorts_and_filters_by_citing_pages(admin_client):
+    make_reference(key="aaron2001")
+    make_reference(key="zed2002")
+    make_article(body="[@zed2002]")
+
+    headings = admin_client.get("/admin/references/reference/").context["cl"].list_display
+    column = headings.index("cited_by")
+    _, by_count = reference_list_queries(admin_client, f"?o=-{column}")
+    _, cited = reference_list_queries(admin_client, "?cited=yes")
+
+    assert by_count.index("zed2002") < by_count.index("aaron2001")
+    assert "zed2002" in cited and "aaron2001" not in cited
+
+
+def test_reference_list_queries_do_not_grow_with_the_references(admin_client):
+    first = make_reference()
+    make_article(body=f"[@{first.key}]")
+    few, _ = reference_list_queries(admin_client)
+    for _ in range(15):
+        reference = make_reference()
+        make_article(body=f"[@{reference.key}]")
+        make_nutrient(body=f"[@{reference.key}]")
+
+    many, page = reference_list_queries(admin_client)
+
+    assert many == few
+    assert page.count('<td class="field-cited_by">2</td>') == 15
+
+
+def test_a_mistyped_key_suggests_the_stored_one_and_links_to_add_it(admin_client, references):
+    response = admin_client.post("/admin/cramps/article/add/", article_form(body="Claim [@rude1989]."))
+
+    page = response.content.decode()
+    assert "Unknown citation key in this text: @rude1989 (did you mean @rude1998?)." in page
+    link = '<a href="/admin/references/reference/add/?key=rude1989" target="_blank" rel="noopener">'
+    assert link + "Add the reference</a>" in page
+    assert not Article.objects.exists()
+    add_page = admin_client.get("/admin/references/reference/add/?key=rude1989").content.decode()
+    assert 'name="key" value="rude1989"' in add_page

@@ -190,7 +190,7 @@ def test_combined_handout_merges_and_renumbers_the_references(client, refs):
     text = "\n".join(pages)
     body = text[: text.index("\nReferences\n")]
     assert reader.metadata.title == "Handout: Night cramps; Magnesium"
-    assert "Handout for your appointment" in pages[0] and "Contents" in pages[0]
+    assert "Summary for your appointment" in pages[0] and "Contents" in pages[1]
     # beta=1, alpha=2 from the article; the nutrient's alpha and beta keep them, gamma is 3.
     assert in_text_citations(body) == ["1", "2", "2", "1,3"]
     assert reference_titles(text) == [
@@ -240,7 +240,11 @@ def test_unknown_paper_size_is_a_clear_400(client, article):
         ("article:", 400, "“article:” is not an item"),
         ("night", 400, "“night” is not an item"),
         ("article:night,nutrient:nope", 404, "There is no published page “nutrient:nope”"),
-        (",".join(f"article:a{n}" for n in range(21)), 400, "at most 20 pages; 21 were asked for"),
+        (
+            ",".join(f"article:a{n}" for n in range(21)),
+            400,
+            "at most 20 topics (pages of this site); 21 were",
+        ),
     ],
 )
 def test_bad_items_are_refused_naming_the_item(client, items, status, message):
@@ -252,10 +256,25 @@ def test_bad_items_are_refused_naming_the_item(client, items, status, message):
     assert message in response.content.decode()
 
 
-def test_no_items_leads_to_the_builder(client):
-    response = client.get("/handout.pdf")
+def test_no_items_leads_back_to_the_builder_which_says_so_and_keeps_the_paper(client):
+    make_article(title="Night cramps", slug="night")
 
-    assert response.status_code == 302 and response["Location"] == "/handout/"
+    response = client.get("/handout.pdf?paper=letter")
+    builder = client.get(response["Location"]).content.decode()
+
+    assert response.status_code == 302 and response["Location"] == "/handout/?nothing=1&paper=letter"
+    assert "Nothing was ticked: tick at least one page below to make a handout." in builder
+    assert '<input type="radio" name="paper" value="letter" checked>' in builder
+    assert '<input type="radio" name="paper" value="a4">' in builder
+    assert client.get("/handout.pdf?paper=a3")["Location"] == "/handout/?nothing=1"
+
+
+def test_the_builder_counts_topics_not_pdf_pages_and_says_nothing_when_all_is_well(client):
+    page = client.get("/handout/?paper=nonsense").content.decode()
+
+    assert "Up to 20 topics (pages of this site) in one handout." in page
+    assert "Nothing was ticked" not in page
+    assert '<input type="radio" name="paper" value="a4" checked>' in page
 
 
 @pytest.mark.parametrize("state", HIDDEN)
@@ -532,3 +551,75 @@ def test_builder_lists_published_pages_as_checkboxes(client):
     assert '<input type="checkbox" name="items" value="article:night"> Night cramps' in page
     assert '<input type="checkbox" name="items" value="nutrient:magnesium" checked> Magnesium' in page
     assert "Secret draft" not in page
+
+
+def test_a_combined_handout_opens_with_a_one_page_summary(client, refs):
+    make_article(
+        title="Night cramps", slug="night", key_points=["Stretching may help [@beta]."], body="Text."
+    )
+    make_nutrient(title="Magnesium", slug="magnesium", summary="A mineral [@alpha].", evidence_grade="limited",
+                  body="## What it is\n\nBody text of magnesium.")  # fmt: skip
+
+    pages = pdf_pages(client.get("/handout.pdf?items=article:night,nutrient:magnesium"))
+
+    summary = " ".join(pages[0].split())
+    for text in ["Summary for your appointment", "Patient’s name", "Date of birth", "Visit date",
+                 "My medicines and supplements", "Not medical advice",
+                 "Night cramps", "Stretching may help [1]", "Not graded",
+                 "Magnesium", "A mineral [2]", "Limited: small or few studies"]:  # fmt: skip
+        assert text in summary
+    assert "Body text of magnesium" not in summary
+    assert pages[1].lstrip().startswith("Contents") or "\nContents\n" in pages[1]
+
+
+def text_positions(reader: PdfReader, page_number: int) -> list[tuple[str, float]]:
+    """(text, distance from the top of the page as a fraction of its height) of a page's text runs."""
+    page = reader.pages[page_number]
+    height = float(page.mediabox.height)
+    runs = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]  # the text matrix in page space (PDF: from the bottom)
+            runs.append((text.strip(), 1 - y / height))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_parts_flow_on_and_never_begin_in_the_bottom_third_of_a_page(client, refs):
+    paragraph = "Cramps are sudden, painful tightenings of a muscle that ease within minutes. " * 10
+    lengths = [3, 1, 4, 2, 5, 1, 3, 2]
+    for n, length in enumerate(lengths):
+        body = "\n\n".join(f"## Section {n}.{i}\n\n{paragraph}" for i in range(length))
+        make_article(title=f"Topic {n}", slug=f"t{n}", body=body)
+    items = ",".join(f"article:t{n}" for n in range(len(lengths)))
+
+    reader = read_pdf(client.get(f"/handout.pdf?items={items}"))
+
+    # Each title's last showing below the running head is its part's heading (the contents come first).
+    starts = {}
+    for number in range(1, len(reader.pages)):
+        for text, depth in text_positions(reader, number):
+            if text.startswith("Topic ") and depth > 0.08:
+                starts[text] = (number, depth)
+    assert sorted(starts) == [f"Topic {n}" for n in range(len(lengths))]
+    assert [title for title, (_, depth) in starts.items() if depth > 2 / 3] == []
+    # The parts flow: most begin part-way down a page, after the one before, not on a page of their own.
+    assert sum(depth > 0.2 for _, depth in starts.values()) >= len(lengths) // 2
+    assert len({number for number, _ in starts.values()}) < len(lengths)
+
+
+def test_the_summary_of_twenty_topics_still_fits_its_first_page(client, refs):
+    point = "Stretching the calf before bed may shorten night cramps for some older adults in small trials [@beta]."
+    for n in range(20):
+        make_article(title=f"A long topic title number {n} about cramps at night", slug=f"t{n}",
+                     key_points=[point, point], body="## One\n\nText.")  # fmt: skip
+    items = ",".join(f"article:t{n}" for n in range(20))
+
+    pages = pdf_pages(client.get(f"/handout.pdf?items={items}&paper=letter"))
+
+    first = " ".join(pages[0].split())
+    assert all(f"A long topic title number {n} about cramps at night" in first for n in range(20))
+    assert "My medicines and supplements" in first and "Questions for my doctor" in first
+    assert "Not medical advice" in pages[1] and "Contents" in pages[1]

@@ -68,9 +68,30 @@ def test_markdown_that_reaches_readers_whole_passes(text):
 def test_citation_near_misses_and_unknown_keys_are_named(references):
     assert messages("Magnesium [@ rude1998] and [@nobody2001].") == [
         "“[@ rude1998]” is not read as a citation. Write “[@rude1998]” to cite, or \\@ to show an @ sign.",
-        "Unknown citation key in this text: @nobody2001. Add the reference first, or correct the key "
+        'Unknown citation key in this text: @nobody2001. <a href="/admin/references/reference/add/?key=nobody2001" '
+        'target="_blank" rel="noopener">Add the reference</a> first, or correct the key '
         "(write \\@ for an @ sign that is not a citation).",
     ]
+
+
+def test_an_unknown_key_names_the_closest_stored_key(references):
+    make_reference(key="garrison2020")
+    make_reference(key="garner1999")
+
+    [message] = messages("Magnesium did not help [@garison2020]; see [@smith1987x] and [@Garrison2020].")
+
+    assert message.startswith(
+        "Unknown citation keys in this text: @garison2020 (did you mean @garrison2020?), "
+        "@smith1987x, @Garrison2020 (did you mean @garrison2020?). "
+    )
+    assert '<a href="/admin/references/reference/add/?key=garison2020" target="_blank"' in message
+
+
+def test_the_suggestion_is_escaped_and_the_link_names_the_key_safely():
+    [message] = messages("See [@x<b>y2020].")
+
+    assert "@x&lt;b&gt;y2020" in message and "?key=x%3Cb%3Ey2020" in message
+    assert "<b>" not in message
 
 
 def test_the_admin_refuses_such_text_and_saves_nothing(admin_client, references):
@@ -113,3 +134,13 @@ def test_an_edit_of_existing_text_is_refused_and_the_page_kept(admin_client, ref
     assert response.status_code == 200
     article.refresh_from_db()
     assert article.body == "Fine [@rude1998]."
+
+
+def test_suggestions_cost_a_bounded_number_of_queries(django_assert_max_num_queries):
+    make_reference(key="garrison2020")
+    text = " ".join(f"[@garison20{n:02d}]" for n in range(40))
+
+    with django_assert_max_num_queries(25):
+        [message] = messages(text)
+
+    assert message.count("did you mean") >= 1 and "@garison2039" in message

@@ -71,6 +71,8 @@ _ONE_SPACE_TAG = re.compile(r"^([A-Z][A-Z0-9]) -(?= |$) ?", re.MULTILINE)
 _LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "ED", "L3"]
 # Tags consulted for the PMID (besides "PMID: 123" anywhere in them) and the PMCID.
 _PMID_TAGS = ("AN", "U1", "N1", "M1", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
+# PMIDs run to eight digits (about 40 million in 2026); other databases' accession numbers are longer.
+_PMID_DIGITS = 8
 _PMCID_TAGS = ("U2", "C2", "N1", "AN", "C6")
 # Every tag this reader imports; the others are listed as unused in the import preview. Notes
 # (N1) are searched for a PMID but not imported: they are the file owner's jottings.
@@ -181,14 +183,20 @@ def _doi(entry: dict) -> str:
 
 
 def _pmid(entry: dict) -> str:
-    """PubMed id: "PMID: 123" or "123[pmid]" in a note or custom field, or AN in a record from PubMed."""
+    """PubMed id: "PMID: 123" or "123[pmid]" in a note or custom field, or AN in a record from PubMed.
+
+    An AN of up to eight digits with no database named (PubMed's own RIS and many reference
+    managers write none) is a PMID too; CINAHL's, Embase's and Web of Science's accession
+    numbers are longer or not digits, and a record naming another database keeps its AN out."""
     for tag in _PMID_TAGS:
         for value in _values(entry, tag):
             if pmid := identifiers.find_pmid(value):
                 return pmid
-    accession = _first(entry, "AN")
-    source = " ".join(_values(entry, "DB") + _values(entry, "DP"))
+    accession = _first(entry, "AN").strip()
+    source = " ".join(_values(entry, "DB") + _values(entry, "DP")).strip()
     if accession.isdigit() and re.search(r"pubmed|medline|\bNLM\b", source, re.IGNORECASE):
+        return accession
+    if not source and accession.isdigit() and len(accession) <= _PMID_DIGITS:
         return accession
     return ""
 

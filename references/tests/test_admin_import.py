@@ -148,7 +148,7 @@ def test_preview_marks_new_update_unchanged_and_duplicate(admin_client):
     assert "Duplicate of record 2 (repeats record 2 (same DOI 10.1000/rude))" in page
     assert "Duplicate of record 1 (repeats record 1 (same title, first author and year))" in page
     assert "Left out: has no title, so it was left out." in page
-    assert "volume: <del>(empty)</del> → <ins>13</ins>" in page  # what the update changes
+    assert "<dt>Volume</dt><dd><del>(empty)</del> → <ins>13</ins></dd>" in page  # what the update changes
     assert snapshot() == before
 
     confirm(admin_client, preview)
@@ -179,7 +179,7 @@ def test_warnings_name_record_field_value_and_why(admin_client, samples):
 
     page = preview.content.decode()
     assert "Warnings (3)" in page
-    assert ("<tr><td>5</td><td>“Quarterly change”</td><td>url</td><td>&lt;Go to ISI&gt;://WOS:000298449100001</td>"
+    assert ("<tr><td>5</td><td>“Quarterly change”</td><td>URL</td><td>&lt;Go to ISI&gt;://WOS:000298449100001</td>"
             "<td>is not a web address; left out.</td></tr>") in page  # fmt: skip
     assert "The file has these columns or fields, which Cramps does not read: A4 (subsidiary authors)" in page
     assert "19 new" in page
@@ -586,3 +586,49 @@ def test_the_import_history_is_read_only(admin_client):
     listing = admin_client.get("/admin/references/referenceimport/").content.decode()
     assert "one.csv" in listing and "Imported" in listing
     assert admin_client.get("/admin/references/referenceimport/add/").status_code == 403
+
+
+CURATED_RIS = (
+    "TY  - JOUR\nAU  - Garrison, Scott R\nTI  - Magnesium for Skeletal Muscle Cramps.\n"
+    "JO  - Cochrane Database Syst Rev\nPY  - 2020\nSP  - CD009402\nVL  - 9\n"
+    "AN  - 32956536\nDO  - 10.1002/14651858.CD009402.pub3\nER  - \n\n"
+    "TY  - JOUR\nAU  - Roffe, C\nTI  - Randomised, cross-over, placebo controlled trial of magnesium citrate\n"
+    "PY  - 2002\nSP  - CR326\nEP  - CR330\nVL  - 8\nAN  - 12011773\nER  - \n"
+)
+
+
+def test_preview_never_offers_a_cosmetic_variant_of_a_curated_field(admin_client):
+    Reference.objects.create(key="garrison2020", title="Magnesium for skeletal muscle cramps",
+                             authors=[{"family": "Garrison", "given": "Scott R"}], issued_year=2020,
+                             doi="10.1002/14651858.CD009402.pub3", container_title_short="Cochrane Database Syst Rev")  # fmt: skip
+    Reference.objects.create(key="roffe2002", pmid="12011773", issued_year=2002, pages="CR326–30",
+                             title="Randomised, cross-over, placebo controlled trial of magnesium citrate",
+                             authors=[{"family": "Roffe", "given": "C"}])  # fmt: skip
+    before = snapshot()
+
+    preview = upload(admin_client, "curated.ris", CURATED_RIS)
+
+    page = preview.content.decode()
+    changes = {planned.key: planned.changes for planned in preview.context["plan"].records}
+    assert set(changes["garrison2020"]) == {"container_title", "pages", "volume", "pmid"}  # what it adds
+    assert changes["roffe2002"] == {"volume": ("", "8")}  # CR326-CR330 is the curated CR326–30
+    assert "<dt>PMID</dt><dd><del>(empty)</del> → <ins>32956536</ins></dd>" in page
+    assert "<dt>Volume</dt>" in page and "<dt>pmid</dt>" not in page and "container_title" not in page
+    assert snapshot() == before
+
+    confirm(admin_client, preview)
+
+    garrison, roffe = Reference.objects.get(key="garrison2020"), Reference.objects.get(key="roffe2002")
+    assert (garrison.pmid, garrison.title, garrison.authors[0]["given"]) == (
+        "32956536",
+        "Magnesium for skeletal muscle cramps",
+        "Scott R",
+    )
+    assert (roffe.pages, roffe.volume) == ("CR326–30", "8")
+
+
+def test_warnings_name_fields_as_editors_know_them(admin_client):
+    preview = upload(admin_client, "bad.ris", "TY  - JOUR\nTI  - A title\nUR  - not a link\nER  - \n")
+
+    page = preview.content.decode()
+    assert "<td>URL</td>" in page and "<td>url</td>" not in page

@@ -236,3 +236,14 @@ def test_an_organisation_with_a_comma_survives_a_ris_round_trip():
 
     assert "AU  - {Institute of Medicine, Food and Nutrition Board}\n" in text
     assert ris.parse(text)[0]["authors"] == record["authors"]
+
+
+def test_an_is_a_pmid_when_no_other_database_is_named():
+    text = (
+        "TY  - JOUR\nTI  - A\nAN  - 32956536\nER  - \n\n"
+        "TY  - JOUR\nTI  - B\nAN  - 104567890\nER  - \n\n"  # nine digits: not a PMID
+        "TY  - JOUR\nTI  - C\nAN  - 32956536\nDB  - Embase\nER  - \n\n"
+        "TY  - JOUR\nTI  - D\nAN  - WOS:000298449100001\nER  - \n"
+    )
+
+    assert [record["pmid"] for record in ris.parse(text)] == ["32956536", "", "", ""]

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from references.csl import format_bibliography
-from references.pages import format_pages
+from references.pages import format_pages, same_pages
 
 from . import pandoc
 
@@ -94,3 +94,28 @@ def test_minimal_ranges_keep_every_changed_digit(first, last, prefix):
     # The reader can complete the end from the start's leading digits.
     completed = start[: len(start) - len(written_end)] + written_end
     assert completed == end or len(end) > len(start)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("CR326–30", "CR326-CR330"),
+        ("CR326-30", "CR326--330"),
+        ("1305-12", "1305–1312"),
+        ("S42-5", "S42-S45"),
+        ("643S-9S", "643S-649S"),
+        ("e123-9", "e123 – e129"),
+        ("33-35, 40", "33–35,40"),
+        ("CD009402", "CD009402"),
+    ],
+)
+def test_same_pages_however_written(first, second):
+    assert same_pages(first, second) and same_pages(second, first)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("CR326-30", "CR326-31"), ("1305-12", "1305-1322"), ("33-35", "33-35, 40"), ("S42-5", "42-45")],
+)
+def test_other_pages_differ(first, second):
+    assert not same_pages(first, second)

@@ -25,9 +25,10 @@ def test_upload_preview_warnings_and_confirm(page, live_server, django_user_mode
     assert "19 new, 0 to update" in page.text_content(".import-totals")
     warnings = page.locator("table.import-warnings tbody tr")
     assert warnings.count() == 3
-    assert warnings.first.text_content().startswith("5“Quarterly change”url<Go to ISI>://WOS:000298449100001")
+    assert warnings.first.text_content().startswith("5“Quarterly change”URL<Go to ISI>://WOS:000298449100001")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(tmp_path / "import-preview.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # the preview fits the window
 
     page.click("input[name=confirm]")
 
