@@ -22,6 +22,7 @@ from references.bibliography import formatted_entries
 from references.citations import cited_keys, number_citations_html
 from references.models import Reference
 
+from . import pagecache
 from .models import Citation, Document
 
 _batch: ContextVar[dict | None] = ContextVar("citations_batch", default=None)
@@ -58,6 +59,8 @@ def citations_sync(*, document: Document) -> None:
             Citation(document=document, reference_id=reference_id, number=number)
             for reference_id, number in sorted(expected, key=lambda row: row[1])
         )
+    # The rows are what the page's numbers and reference list show (bulk_create sends no signal).
+    pagecache.bump(pagecache.document_token(document))
 
 
 def citations_refresh(*, document: Document) -> None:

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages for anonymous readers, answered before CSP, sessions and CSRF run.
+    "cramps.pagecache.middleware.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +141,11 @@ else:
     # django-ratelimit wants a cache every process shares; without Redis each process keeps
     # its own counts (README: the render budget is then per app-server process).
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Whole public pages cached for anonymous readers, each entry invalidated when what it shows
+# changes (cramps.pagecache). Needs a cache every process shares, so it is on by default only
+# with Redis; the number bounds how long an entry may outlive a change made while Redis was down.
+CRAMPS_PAGE_CACHE_SECONDS = int(os.environ.get("CRAMPS_PAGE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
 
 # Background work (handout renders, large imports) through Django's Tasks API. The database
 # backend needs no other service; run its worker with `python manage.py db_worker`. Tests use

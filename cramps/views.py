@@ -17,6 +17,7 @@ from taggit.models import Tag
 from references.bibliography import formatted_entries
 from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 
+from . import pagecache
 from .citing import citation_context
 from .models import Article, Nutrient
 
@@ -35,9 +36,11 @@ def published_tags():
     )
 
 
+@pagecache.cached_page
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Featured articles, all nutrients and the tag index. Template: ``cramps/home.html``."""
+    pagecache.depends(request, pagecache.DOCUMENTS)
     articles = Article.objects.published().order_by("-featured", "-updated")[:6]
     nutrients = Nutrient.objects.published().order_by("title")
     return render(
@@ -51,8 +54,10 @@ class PublishedListView(ListView):
     """A paginated list of one kind of document; published only, even for staff."""
 
     paginate_by = 24
+    cached_page = pagecache.CachedPage(query=("page",))
 
     def get_queryset(self):
+        pagecache.depends(self.request, pagecache.DOCUMENTS)
         return self.model.objects.published().prefetch_related("tags").order_by("title")
 
 
@@ -63,6 +68,7 @@ class DocumentDetailView(DetailView):
     """
 
     prefetch: tuple = ()
+    cached_page = pagecache.CachedPage()
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user).prefetch_related(
@@ -71,7 +77,13 @@ class DocumentDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["citations"] = citation_context(list(self.object.citations.all()))
+        citations = list(self.object.citations.all())
+        context["citations"] = citation_context(citations)
+        pagecache.depends(
+            self.request,
+            pagecache.document_token(self.object),
+            *(pagecache.reference_token(citation.reference.key) for citation in citations),
+        )
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -110,15 +122,19 @@ class NutrientDetail(DocumentDetailView):
     )
 
 
+@pagecache.cached_page
 @require_GET
 def tag_list(request: HttpRequest) -> HttpResponse:
     """Every tag in use on published content. Template: ``cramps/tag_list.html``."""
+    pagecache.depends(request, pagecache.DOCUMENTS)
     return render(request, "cramps/tag_list.html", {"tags": published_tags()})
 
 
+@pagecache.cached_page
 @require_GET
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Published articles and nutrients carrying one tag. Template: ``cramps/tag_detail.html``."""
+    pagecache.depends(request, pagecache.DOCUMENTS)
     tag = get_object_or_404(Tag, slug=slug)
     articles = Article.objects.published().filter(tags=tag).order_by("title")
     nutrients = Nutrient.objects.published().filter(tags=tag).order_by("title")
@@ -169,8 +185,10 @@ class ReferenceList(ListView):
     model = Reference
     paginate_by = 50
     template_name = "references/reference_list.html"
+    cached_page = pagecache.CachedPage(query=("q", "page"))
 
     def get_queryset(self):
+        pagecache.depends(self.request, pagecache.REFERENCES)
         return Reference.objects.search(self.request.GET.get("q", "")).order_by("key")
 
     def get_context_data(self, **kwargs):
@@ -187,9 +205,11 @@ class ReferenceList(ListView):
         return context
 
 
+@pagecache.cached_page
 @require_GET
 def reference_detail(request: HttpRequest, key: str) -> HttpResponse:
     """One reference, formatted, with its identifiers and the published pages citing it."""
+    pagecache.depends(request, pagecache.reference_token(key), pagecache.DOCUMENTS)
     reference = get_object_or_404(Reference, key=key)
     cited_by = [
         *Article.objects.published().filter(citations__reference=reference).order_by("title"),

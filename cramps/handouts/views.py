@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 from django_ratelimit.core import get_usage
 
 from ..models import Article, Document, Nutrient
+from ..pagecache import DOCUMENTS, cached_page, depends
 from . import document, service, store
 from .keys import handout_key
 from .models import HandoutState
@@ -197,6 +198,7 @@ def combined_handout(request: HttpRequest) -> HttpResponse:
     return _pdf_response(request, parts, paper)
 
 
+@cached_page(query=("items",))
 @require_safe
 def handout_builder(request: HttpRequest) -> HttpResponse:
     """Choose published articles and nutrients for one PDF. Template: ``handouts/builder.html``.
@@ -204,6 +206,7 @@ def handout_builder(request: HttpRequest) -> HttpResponse:
     A plain GET form: its checkboxes submit repeated ``items`` to ``combined_handout``.
     ``?items=…`` here pre-ticks pages (the "combine" link on each page uses it).
     """
+    depends(request, DOCUMENTS)
     groups = [
         (
             model._meta.verbose_name_plural.capitalize(),
