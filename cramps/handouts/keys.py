@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.template.loader import get_template
 
+from .. import pagecache
 from ..models import Citation, Document
 from ..services import INLINES
 from .document import STYLESHEET, TEMPLATES, site_root
@@ -90,3 +91,23 @@ def handout_key(*, parts: Sequence[Document], paper: str, site_url: str) -> str:
         ],
     }
     return hashlib.sha256(json.dumps(fingerprint, default=str, sort_keys=True).encode()).hexdigest()
+
+
+def handout_key_current(*, parts: Sequence[Document], paper: str, site_url: str) -> str:
+    """``handout_key``, kept in the shared cache per version of its parts (no queries when kept).
+
+    A part's page-cache token moves whenever anything its handout shows changes (its row, inline
+    rows, tags, citation rows, a cited reference); the rest of the key's inputs are in the memo's
+    name, code and design through ``design_version``. Publication of a scheduled part ends it.
+    """
+    inputs = [
+        HANDOUT_VERSION, weasyprint.__version__, settings.CRAMPS_CITATION_STYLE, settings.CRAMPS_SITE_NAME,
+        site_root(site_url), paper, [(document._meta.label, document.pk) for document in parts],
+    ]  # fmt: skip
+    name = "handout-key:" + hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
+    return pagecache.memo(
+        name,
+        [pagecache.document_token(document) for document in parts],
+        lambda: handout_key(parts=parts, paper=paper, site_url=site_url),
+        until=pagecache.next_publication(),
+    )

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_safe
 from django_ratelimit.core import get_usage
 
 from ..models import Article, Document, Nutrient
-from ..pagecache import DOCUMENTS, cached_page, depends
+from ..pagecache import DOCUMENTS, cached_page, depends, document_token
 from . import document, service, store
-from .keys import handout_key
+from .keys import handout_key_current
 from .models import HandoutState
 
 MODELS: dict[str, type[Document]] = {"article": Article, "nutrient": Nutrient}
@@ -79,10 +79,12 @@ def _preparing(request: HttpRequest, parts: Sequence[Document]) -> HttpResponse:
 def _pdf_response(request: HttpRequest, parts: Sequence[Document], paper: str) -> HttpResponse:
     """The stored handout, or the "being prepared" page while it is rendered in the background."""
     site_url = service.handout_site_url(request)
-    key = handout_key(parts=parts, paper=paper, site_url=site_url)
+    depends(request, *(document_token(part) for part in parts))
+    key = handout_key_current(parts=parts, paper=paper, site_url=site_url)
     etag = f'"{key}"'
     # A client holding this ETag already has exactly this PDF: no need to look any further.
     if (not_modified := get_conditional_response(request, etag=etag)) is not None:
+        not_modified["ETag"] = etag
         return not_modified
     back = parts[0] if len(parts) == 1 else None
     usage = {}
@@ -140,12 +142,14 @@ def _document_handout(request: HttpRequest, model: type[Document], slug: str) ->
     return _pdf_response(request, [document], paper)
 
 
+@cached_page(query=("paper",))
 @require_safe
 def article_handout(request: HttpRequest, slug: str) -> HttpResponse:
     """One article as a PDF handout (``?paper=a4|letter``)."""
     return _document_handout(request, Article, slug)
 
 
+@cached_page(query=("paper",))
 @require_safe
 def nutrient_handout(request: HttpRequest, slug: str) -> HttpResponse:
     """One nutrient page as a PDF handout (``?paper=a4|letter``)."""
@@ -165,6 +169,7 @@ def _parse_item(item: str) -> tuple[type[Document], str]:
     return MODELS[kind], slug
 
 
+@cached_page(query=("items", "paper"))
 @require_safe
 def combined_handout(request: HttpRequest) -> HttpResponse:
     """Several articles and nutrients in one PDF: ``?items=article:a,nutrient:b`` (at most 20).

@@ -18,7 +18,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date
 
 from .core import (
     CachedPage,
@@ -110,11 +110,16 @@ class PageCacheMiddleware:
         if not _storable(response):
             return response
         _without_cookie_vary(response)
-        # Browsers ask again each time (a 304 is cheap): a reader who logs in then sees fresh pages.
-        patch_cache_control(response, no_cache=True)
-        modified = int(time.time())
-        response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-        response["Last-Modified"] = http_date(modified)
+        if not response.has_header("Cache-Control"):
+            # Browsers ask again each time (a 304 is cheap): a reader who logs in sees fresh pages.
+            patch_cache_control(response, no_cache=True)
+        if not response.has_header("ETag"):
+            response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        if response.has_header("Last-Modified"):
+            modified = parse_http_date(response["Last-Modified"])
+        else:
+            modified = int(time.time())
+            response["Last-Modified"] = http_date(modified)
         if clock is not None:
             until = next_publication()
             entry = {

@@ -2,7 +2,8 @@
 
 Connected by ``CrampsConfig.ready()``. A page's token moves when its row, an inline row, a tag,
 a related page or its citation rows change (``cramps.citing.citations_sync`` bumps for the
-rows); a reference's when it is saved, deleted or written by an import. Every document change
+rows); a reference's, and those of the pages citing it, when it is saved, deleted or written
+by an import. Every document change
 also moves ``DOCUMENTS`` (lists) and the tokens of its related pages (they list it); every
 reference change moves ``REFERENCES``. ``QuerySet.update()`` and ``bulk_create()`` send no
 signals: code using them on content bumps itself (``make_scale_data`` clears the cache).
@@ -15,7 +16,7 @@ from taggit.models import Tag, TaggedItem
 from references.models import Reference
 from references.signals import references_written
 
-from ..models import Article, Document, Nutrient
+from ..models import Article, Citation, Document, Nutrient
 from ..services import DOCUMENT_MODELS, INLINES
 from ..signals import document_changed, document_published
 from .core import DOCUMENTS, REFERENCES, bump, document_token, enabled, reference_token
@@ -104,13 +105,28 @@ def _reference_renaming(sender, instance: Reference, raw: bool = False, **kwargs
         instance._pagecache_old_key = instance.stored_key()
 
 
+def _citing_tokens(references) -> list[str]:
+    """The tokens of the pages citing ``references`` (their handouts and reference lists show it)."""
+    rows = Citation.objects.filter(reference__in=references).values_list("content_type_id", "object_id")
+    return [
+        document_token(ContentType.objects.get_for_id(content_type_id).model_class()(pk=object_id))
+        for content_type_id, object_id in rows.distinct()
+    ]
+
+
 def _reference_changed(sender, instance: Reference, **kwargs) -> None:
+    if not enabled():
+        return
     keys = {instance.key, getattr(instance, "_pagecache_old_key", None) or instance.key}
-    bump(REFERENCES, *(reference_token(key) for key in keys))
+    bump(REFERENCES, *(reference_token(key) for key in keys), *_citing_tokens([instance.pk]))
 
 
 def _references_written(sender, created: list[str] = (), updated: list[str] = (), **kwargs) -> None:
-    bump(REFERENCES, *(reference_token(key) for key in [*created, *updated]))
+    if not enabled():
+        return
+    keys = [*created, *updated]
+    citing = _citing_tokens(Reference.objects.filter(key__in=keys).values("pk"))
+    bump(REFERENCES, *(reference_token(key) for key in keys), *citing)
 
 
 def connect() -> None:
