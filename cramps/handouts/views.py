@@ -15,11 +15,12 @@ could not be made.
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import content_disposition_header, http_date
+from django.utils.http import content_disposition_header, http_date, urlencode
 from django.views.decorators.http import require_safe
 from django_ratelimit.core import get_usage
 
@@ -31,6 +32,8 @@ from .models import HandoutState
 
 MODELS: dict[str, type[Document]] = {"article": Article, "nutrient": Nutrient}
 RETRY_AFTER_SECONDS = 30
+# Pages of each kind the builder lists at once.
+BUILDER_PAGE = 30
 # How often the "being prepared" page reloads itself.
 REFRESH_SECONDS = 3
 
@@ -203,30 +206,46 @@ def combined_handout(request: HttpRequest) -> HttpResponse:
     return _pdf_response(request, parts, paper)
 
 
-@cached_page(query=("items",))
+@cached_page(query=("items", "q", "page", "paper"))
 @require_safe
 def handout_builder(request: HttpRequest) -> HttpResponse:
     """Choose published articles and nutrients for one PDF. Template: ``handouts/builder.html``.
 
-    A plain GET form: its checkboxes submit repeated ``items`` to ``combined_handout``.
-    ``?items=…`` here pre-ticks pages (the "combine" link on each page uses it).
+    A plain GET form: its checkboxes submit repeated ``items`` to ``combined_handout``; its
+    search button (``?q=``, titles) and page links come back here carrying the ticked items.
+    ``?items=…`` pre-ticks pages (the "combine" link on each page uses it). The chosen pages are
+    listed first; the others a page (``BUILDER_PAGE`` of each kind) at a time.
     """
     depends(request, DOCUMENTS)
-    groups = [
-        (
-            model._meta.verbose_name_plural.capitalize(),
-            [(f"{kind}:{doc.slug}", doc) for doc in model.objects.published().order_by("title")],
+    items = requested_items(request)[: document.MAX_PARTS]
+    query = request.GET.get("q", "").strip()[:100]
+    chosen, groups, pages = [], [], []
+    for kind, model in MODELS.items():
+        slugs = [slug for item in items if (slug := item.removeprefix(f"{kind}:")) != item]
+        published = model.objects.published().only("title", "slug").order_by("title")
+        if slugs:
+            chosen += [(f"{kind}:{doc.slug}", doc) for doc in published.filter(slug__in=slugs)]
+        found = published.exclude(slug__in=slugs)
+        if query:
+            found = found.filter(title__icontains=query)
+        page = Paginator(found, BUILDER_PAGE).get_page(request.GET.get("page"))
+        groups.append(
+            (model._meta.verbose_name_plural.capitalize(), [(f"{kind}:{doc.slug}", doc) for doc in page])
         )
-        for kind, model in MODELS.items()
-    ]
+        pages.append(page)
+    carried = [("items", value) for value, _ in chosen] + ([("q", query)] if query else [])
     return render(
         request,
         "handouts/builder.html",
         {
+            "chosen": chosen,
             "groups": groups,
-            "chosen": set(requested_items(request)),
-            "paper": settings.CRAMPS_HANDOUT_PAPER,
+            "page_obj": max(pages, key=lambda page: page.paginator.num_pages),
+            "carried": urlencode(carried),
+            "query": query,
+            "paper": request.GET.get("paper") if request.GET.get("paper") in document.PAPER_SIZES
+            else settings.CRAMPS_HANDOUT_PAPER,
             "max_items": document.MAX_PARTS,
             "action": reverse("combined-handout"),
         },
-    )
+    )  # fmt: skip
