@@ -20,6 +20,7 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date
 
+from ..dbrouter import primary_reads
 from .core import (
     CachedPage,
     clock_now,
@@ -106,7 +107,12 @@ class PageCacheMiddleware:
             if entry is not None and is_current(entry["clock"], entry["tokens"], entry["until"]):
                 return _from_entry(request, entry)
         clock = clock_now() if key is not None and request.method == "GET" else None
-        response = self.get_response(request)
+        if clock is None:
+            response = self.get_response(request)
+        else:
+            # What is kept is read from the primary: a lagging replica could predate a bump.
+            with primary_reads():
+                response = self.get_response(request)
         if not _storable(response):
             return response
         _without_cookie_vary(response)
