@@ -37,6 +37,16 @@ A closing section [@{4}] that also mentions an earlier source again [@{0}; @{5}]
 """
 
 
+SYLLABLES = "ka lo mi ren sa to vu bel dor fen gri hal jun kor lin mar nor pel quin ros sil tam ul ver wen yor zan".split()
+
+
+def synthetic_word(n: int) -> str:
+    """A made-up word for ``n`` (three syllables, 19,683 of them): varied text, as real names are,
+    so that the reference search's indexes are as selective as on real data."""
+    count = len(SYLLABLES)
+    return SYLLABLES[n % count] + SYLLABLES[n // count % count] + SYLLABLES[n // count**2 % count]
+
+
 def _chunks(items: list, size: int = BATCH):
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -94,16 +104,20 @@ class Command(BaseCommand):
     def _references(self, count: int) -> list[str]:
         rows = []
         for n in range(count):
+            family = synthetic_word(n * 7919).capitalize()
             reference = Reference(
                 key=f"scale{n:06d}",
-                title=f"Scale reference {n}: a synthetic trial of cramp measure {n % 97}",
-                authors=[{"family": f"Author{n % 5000}", "given": "A."}, {"family": "Second", "given": "B."}],
+                title=f"Scale reference {n}: {synthetic_word(n * 104729)} and {synthetic_word(n + 3)} in a synthetic trial",
+                authors=[
+                    {"family": family, "given": "A."},
+                    {"family": synthetic_word(n * 31).capitalize(), "given": "B."},
+                ],
                 container_title="Journal of Synthetic Data",
                 issued_year=1980 + n % 45,
                 volume=str(n % 60 + 1),
                 pages=f"{n % 900 + 1}-{n % 900 + 9}",
             )
-            reference.authors_text = f"Author{n % 5000} A; Second B"
+            reference.authors_text = f"{family} A; {synthetic_word(n * 31).capitalize()} B"
             reference.match_title = reference.title.lower()[:200]
             rows.append(reference)
         for chunk in _chunks(rows):

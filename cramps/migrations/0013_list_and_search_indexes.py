@@ -1,4 +1,5 @@
-"""Trigram indexes for the reference search on PostgreSQL (``Reference.objects.search``).
+"""Indexes for pages at scale: titles (lists page A–Z) and, on PostgreSQL, trigram indexes for
+the reference search (``Reference.objects.search``).
 
 The search matches each word with ``icontains`` on four columns, which Django writes as
 ``UPPER(column::text) LIKE UPPER(%s)``: a GIN index over the same expression with
@@ -6,7 +7,7 @@ The search matches each word with ``icontains`` on four columns, which Django wr
 because ``references`` stays free of database-specific operations; it only adds indexes.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 COLUMNS = ("key", "title", "container_title", "authors_text")
 
@@ -39,4 +40,12 @@ class Migration(migrations.Migration):
         ("references", "0003_reference_match_title_and_imports"),
     ]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [
+        migrations.AddIndex(
+            model_name="article", index=models.Index(fields=["title"], name="cramps_article_title")
+        ),
+        migrations.AddIndex(
+            model_name="nutrient", index=models.Index(fields=["title"], name="cramps_nutrient_title")
+        ),
+        migrations.RunPython(create, drop, elidable=False),
+    ]
