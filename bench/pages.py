@@ -75,6 +75,8 @@ def environment(database_url: str, workdir: str, *, page_cache: bool) -> dict[st
         CRAMPS_PAGE_CACHE_SECONDS="600" if page_cache else "0",
         CRAMPS_TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
         PYTHONPATH=str(ROOT),
+        # The bench renders the same handouts run after run from one address.
+        CRAMPS_HANDOUT_RENDER_RATE="10000/h",
         WEB_CONCURRENCY="2",
     )
     return env
@@ -109,8 +111,16 @@ def prepare(workdir: str) -> None:
                 manage(env, "make_scale_data", "--articles", "10000", "--references", "50000")
 
 
+def flush_cache() -> None:
+    """Empty the bench's Redis DB: the demo and scale databases must not share cached entries."""
+    import redis
+
+    redis.Redis.from_url(load.REDIS_URL).flushdb()
+
+
 def server_times(database_url: str, workdir: str, column: int, handouts: bool) -> dict:
     """Queries, wall and CPU ms per page type, in a process of its own on ``database_url``."""
+    flush_cache()
     env = environment(database_url, workdir, page_cache=True)
     env["BENCH_COLUMN"], env["BENCH_HANDOUTS"] = str(column), "1" if handouts else ""
     result = subprocess.run([sys.executable, __file__, "--server-times"], cwd=ROOT, env=env,
@@ -217,9 +227,7 @@ def serve(workdir: str) -> subprocess.Popen:
 
 def throughput(workdir: str) -> tuple[dict, dict, dict]:
     """req/s of each page uncached and cached, with the static file before each, on one server; the load run."""
-    import redis
-
-    redis.Redis.from_url(load.REDIS_URL).flushdb()
+    flush_cache()
     process = serve(workdir)
     uncached, cached = {}, {}
     try:
@@ -330,6 +338,7 @@ def report(result: dict) -> list[str]:
 
 def main() -> int:
     workdir = tempfile.mkdtemp(prefix="cramps-bench-pages-")
+    flush_cache()
     try:
         prepare(workdir)
         result = {
