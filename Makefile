@@ -49,13 +49,14 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Handout speed ratios, then the load run (bench/load.py: set BENCH_DATABASE_URL, BENCH_REDIS_URL
-# and BENCH_PORT to a database, Redis DB and port of your own).
+# One table of every page type (queries, server time at demo size and at scale, req/s uncached and
+# cached against the static file), handout render time and the load run; JSON in bench/results/.
+# Then the import benchmark. Set BENCH_DATABASE_URL, BENCH_SCALE_DATABASE_URL, BENCH_REDIS_URL and
+# BENCH_PORT to databases, a Redis DB and a port of your own (bench/pages.py).
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/pages.py
 	$(PY) bench/imports.py
 	$(PY) bench/search.py
-	$(PY) bench/load.py
 
 check: install
 	$(PY) manage.py check_citations

@@ -11,10 +11,12 @@ class CrampsConfig(AppConfig):
         # Imported for their side effects: system checks and signal receivers.
         from . import checks, history, receivers, stamps  # noqa: F401
         from .handouts import receivers as handout_receivers  # noqa: F401
+        from .pagecache import receivers as pagecache_receivers
 
         history.register_models()
         receivers.connect(self)
         post_migrate.connect(search_index_repair, sender=self, dispatch_uid="search-index-repair")
+        pagecache_receivers.connect()
 
 
 def search_index_repair(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:

@@ -23,6 +23,7 @@ from references.bibliography import formatted_entries
 from references.citations import cited_keys, number_citations_html
 from references.models import Reference
 
+from . import pagecache
 from .models import Article, Citation, Document, Nutrient
 
 _batch: ContextVar[dict | None] = ContextVar("citations_batch", default=None)
@@ -59,6 +60,8 @@ def citations_sync(*, document: Document) -> None:
             Citation(document=document, reference_id=reference_id, number=number)
             for reference_id, number in sorted(expected, key=lambda row: row[1])
         )
+    # The rows are what the page's numbers and reference list show (bulk_create sends no signal).
+    pagecache.bump(pagecache.document_token(document))
 
 
 def citations_refresh(*, document: Document) -> None:
@@ -201,7 +204,8 @@ def citing_pages_by_reference(references: Iterable[Reference]) -> dict[int, list
         cited = [
             (reference_pk, page_pk) for reference_pk, type_pk, page_pk in rows if type_pk == content_type.pk
         ]
-        pages = model.objects.in_bulk({page_pk for _, page_pk in cited})
+        # What a card shows (``includes/_card.html``): a popular reference lists many pages.
+        pages = model.objects.only("title", "slug", "summary_html").in_bulk({page_pk for _, page_pk in cited})
         by_reference: dict[int, list[Document]] = {pk: [] for pk in pks}
         for reference_pk, page_pk in cited:
             by_reference[reference_pk].append(pages[page_pk])

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages for anonymous readers, answered before CSP, sessions and CSRF run.
+    "cramps.pagecache.middleware.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,6 +118,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     }
 
+# A PostgreSQL read replica, when DATABASE_REPLICA_URL is set: reads go there, writes (and reads
+# that must see them) to the primary (cramps.dbrouter). Tests use the primary for both.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+        test_options={"MIRROR": "default"},
+    )
+    DATABASE_ROUTERS = ["cramps.dbrouter.PrimaryReplicaRouter"]
+
 # Redis when REDIS_URL is set (shared by every app server), else this process's memory. A
 # Redis outage degrades to uncached pages: errors are ignored (and logged, see LOGGING) and
 # each call gives up quickly.
@@ -139,6 +153,11 @@ else:
     # django-ratelimit wants a cache every process shares; without Redis each process keeps
     # its own counts (README: the render budget is then per app-server process).
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Whole public pages cached for anonymous readers, each entry invalidated when what it shows
+# changes (cramps.pagecache). Needs a cache every process shares, so it is on by default only
+# with Redis; the number bounds how long an entry may outlive a change made while Redis was down.
+CRAMPS_PAGE_CACHE_SECONDS = int(os.environ.get("CRAMPS_PAGE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
 
 # Background work (handout renders, large imports) through Django's Tasks API. The database
 # backend needs no other service; run its worker with `python manage.py db_worker`. Tests use
@@ -171,8 +190,27 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Rendered handouts (the only files Cramps writes) go to the default storage: the file system
+# under MEDIA_ROOT, or S3-compatible object storage when CRAMPS_S3_BUCKET is set (install
+# requirements-s3.txt; credentials from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+CRAMPS_S3_BUCKET = os.environ.get("CRAMPS_S3_BUCKET", "")
+DEFAULT_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CRAMPS_S3_BUCKET,
+            "endpoint_url": os.environ.get("CRAMPS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CRAMPS_S3_REGION") or None,
+            "location": os.environ.get("CRAMPS_S3_PREFIX", ""),
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+    if CRAMPS_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

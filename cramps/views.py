@@ -3,10 +3,11 @@
 
 import uuid
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,13 +17,14 @@ from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from references.bibliography import formatted_entries
 from references.citations import cited_keys
 from references.formats import FORMATS
 from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 
+from . import pagecache
 from .citing import citation_context, citing_pages, keys_citation_context
 from .compare import (
     MAX_NUTRIENTS,
@@ -38,30 +40,65 @@ from .related import RELATED_KINDS, related_pages, related_shown
 from .services import INLINES
 from .sharing import jsonld_script, page_jsonld, public_url
 
+# What a card (``includes/_card.html``) shows: lists read these columns only.
+CARD_FIELDS = ("title", "slug", "summary_html")
+# The home page shows this many nutrients and topics; their own pages list them all.
+HOME_NUTRIENTS = 24
+HOME_TAGS = 40
+# Pages citing one reference listed on its page (the rest are counted).
+CITED_BY_LIMIT = 50
 
-def published_tags():
-    """Tags carried by at least one published article or nutrient, A–Z, with counts."""
-    articles = Article.objects.published()
-    nutrients = Nutrient.objects.published()
-    return (
-        Tag.objects.annotate(
-            article_count=Count("article", filter=Q(article__in=articles), distinct=True),
-            nutrient_count=Count("nutrient", filter=Q(nutrient__in=nutrients), distinct=True),
+
+def _published_tags() -> list[dict]:
+    counts: dict[int, dict[str, int]] = {}
+    for model in (Article, Nutrient):
+        rows = (
+            TaggedItem.objects.filter(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=model.objects.published().values("pk"),
+            )
+            .values_list("tag_id")
+            .annotate(count=Count("pk"))
         )
-        .filter(Q(article_count__gt=0) | Q(nutrient_count__gt=0))
-        .order_by("name")
+        for tag_id, count in rows:
+            counts.setdefault(tag_id, {"article_count": 0, "nutrient_count": 0})[
+                f"{model._meta.model_name}_count"
+            ] = count
+    tags = Tag.objects.filter(pk__in=list(counts)).order_by("name").values("pk", "name", "slug")
+    return [{"name": tag["name"], "slug": tag["slug"], **counts[tag["pk"]]} for tag in tags]
+
+
+def published_tags() -> list[dict]:
+    """Tags carried by at least one published article or nutrient, A–Z, with counts (name, slug,
+    article_count, nutrient_count); kept in the shared cache until a page changes or is published."""
+    return pagecache.memo(
+        "published-tags", [pagecache.DOCUMENTS], _published_tags, until=pagecache.next_publication()
     )
 
 
+def _page_of(request: HttpRequest, queryset, per_page: int):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+@pagecache.cached_page
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Featured articles, all nutrients and the tag index. Template: ``cramps/home.html``."""
-    articles = Article.objects.published().order_by("-featured", "-updated")[:6]
-    nutrients = Nutrient.objects.published().order_by("title")
+    pagecache.depends(request, pagecache.DOCUMENTS)
+    articles = Article.objects.published().only(*CARD_FIELDS).order_by("-featured", "-updated")[:6]
+    nutrients = Nutrient.objects.published().only(*CARD_FIELDS).order_by("title")[: HOME_NUTRIENTS + 1]
+    tags = published_tags()
+    most_used = sorted(tags, key=lambda tag: -(tag["article_count"] + tag["nutrient_count"]))[:HOME_TAGS]
     return render(
         request,
         "cramps/home.html",
-        {"articles": articles, "nutrients": nutrients, "tags": published_tags()},
+        {
+            "articles": articles,
+            "nutrients": nutrients[:HOME_NUTRIENTS],
+            "more_nutrients": len(nutrients) > HOME_NUTRIENTS,
+            "tags": sorted(most_used, key=lambda tag: tag["name"]),
+            "more_tags": len(tags) > HOME_TAGS,
+        },
     )
 
 
@@ -69,9 +106,11 @@ class PublishedListView(ListView):
     """A paginated list of one kind of document; published only, even for staff."""
 
     paginate_by = 24
+    cached_page = pagecache.CachedPage(query=("page",))
 
     def get_queryset(self):
-        return self.model.objects.published().prefetch_related("tags").order_by("title")
+        pagecache.depends(self.request, pagecache.DOCUMENTS)
+        return self.model.objects.published().only(*CARD_FIELDS).order_by("title")
 
 
 class DocumentDetailView(DetailView):
@@ -81,6 +120,7 @@ class DocumentDetailView(DetailView):
     """
 
     prefetch: tuple = ()
+    cached_page = pagecache.CachedPage()
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user).prefetch_related(
@@ -89,12 +129,18 @@ class DocumentDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["citations"] = citation_context(list(self.object.citations.all()))
+        citations = list(self.object.citations.all())
+        context["citations"] = citation_context(citations)
         context["related_articles"] = related_shown(self.object, Article)
         context["related_nutrients"] = related_shown(self.object, Nutrient)
         if self.object.is_public:
             url = public_url(self.request, self.object.get_absolute_url())
             context["jsonld"] = jsonld_script(page_jsonld(self.object, context["citations"], url))
+        pagecache.depends(
+            self.request,
+            pagecache.document_token(self.object),
+            *(pagecache.reference_token(citation.reference.key) for citation in citations),
+        )
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -176,22 +222,34 @@ def compare(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@pagecache.cached_page
 @require_GET
 def tag_list(request: HttpRequest) -> HttpResponse:
     """Every tag in use on published content. Template: ``cramps/tag_list.html``."""
+    pagecache.depends(request, pagecache.DOCUMENTS)
     return render(request, "cramps/tag_list.html", {"tags": published_tags()})
 
 
+@pagecache.cached_page
 @require_GET
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """Published articles and nutrients carrying one tag. Template: ``cramps/tag_detail.html``."""
-    tag = get_object_or_404(Tag, slug=slug)
-    articles = Article.objects.published().filter(tags=tag).order_by("title")
-    nutrients = Nutrient.objects.published().filter(tags=tag).order_by("title")
-    if not articles and not nutrients:
+    """Published articles and nutrients carrying one tag, a page of each (``?page=``).
+
+    Template: ``cramps/tag_detail.html``.
+    """
+    pagecache.depends(request, pagecache.DOCUMENTS)
+    tag = get_object_or_404(Tag.objects.only("name", "slug"), slug=slug)
+    articles, nutrients = (
+        _page_of(request, model.objects.published().filter(tags=tag).only(*CARD_FIELDS).order_by("title"), 24)
+        for model in (Article, Nutrient)
+    )
+    if not articles.paginator.count and not nutrients.paginator.count:
         raise Http404("No published page carries this tag.")
+    page_obj = max(articles, nutrients, key=lambda page: page.paginator.num_pages)
     return render(
-        request, "cramps/tag_detail.html", {"tag": tag, "articles": articles, "nutrients": nutrients}
+        request,
+        "cramps/tag_detail.html",
+        {"tag": tag, "articles": articles, "nutrients": nutrients, "page_obj": page_obj},
     )
 
 
@@ -249,13 +307,22 @@ class ReferenceList(ListView):
     model = Reference
     paginate_by = 50
     template_name = "references/reference_list.html"
+    cached_page = pagecache.CachedPage(query=("q", "page"))
 
     def get_queryset(self):
-        return Reference.objects.search(self.request.GET.get("q", "")).order_by("key")
+        # Keys only: a page far into the list reads 50 whole rows, not all the rows before it.
+        pagecache.depends(self.request, pagecache.REFERENCES)
+        return (
+            Reference.objects.search(self.request.GET.get("q", ""))
+            .order_by("key")
+            .values_list("pk", flat=True)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = context["page_obj"].object_list
+        pks = list(context["page_obj"].object_list)
+        found = Reference.objects.in_bulk(pks)
+        page = [found[pk] for pk in pks if pk in found]
         entries = formatted_entries(page)
         context["rows"] = [(reference, entries[reference.pk]) for reference in page]
         context["query"] = query = self.request.GET.get("q", "")
@@ -267,20 +334,32 @@ class ReferenceList(ListView):
         return context
 
 
+@pagecache.cached_page
 @require_GET
 def reference_detail(request: HttpRequest, key: str) -> HttpResponse:
     """One reference: its study summary (numbered citations of the works it cites), formatted
-    entry, identifiers and the published pages citing it. Every reference has a page, whoever
-    cites it; drafts citing it are never named. Template: ``references/reference_detail.html``."""
+    entry, identifiers and the published pages citing it (at most ``CITED_BY_LIMIT``, the rest
+    counted). Every reference has a page, whoever cites it; drafts citing it are never named.
+    Template: ``references/reference_detail.html``."""
     reference = get_object_or_404(Reference, key=key)
+    summary_keys = cited_keys([reference.summary])
+    pagecache.depends(
+        request,
+        pagecache.reference_token(key),
+        *(pagecache.reference_token(cited) for cited in summary_keys),
+        pagecache.DOCUMENTS,
+    )
+    citing = citing_pages(reference)
+    cited_by = citing[:CITED_BY_LIMIT]
     return render(
         request,
         "references/reference_detail.html",
         {
             "reference": reference,
             "entry": formatted_entries([reference])[reference.pk],
-            "cited_by": citing_pages(reference),
-            "citations": keys_citation_context(cited_keys([reference.summary])),
+            "cited_by": cited_by,
+            "cited_by_more": len(citing) - len(cited_by),
+            "citations": keys_citation_context(summary_keys),
         },
     )
 

@@ -14,6 +14,7 @@ from django.template.loader import get_template
 from references.citations import cited_keys
 from references.models import Reference
 
+from .. import pagecache
 from ..citing import citing_pages_by_reference
 from ..models import Citation, Document
 from ..services import INLINES
@@ -121,3 +122,37 @@ def handout_key(
         ],
     }
     return hashlib.sha256(json.dumps(fingerprint, default=str, sort_keys=True).encode()).hexdigest()
+
+
+def part_tokens(parts: Sequence[Item]) -> list[str]:
+    """The page-cache tokens of what a handout of ``parts`` shows. A page's token moves whenever
+    anything its handout shows changes; a study shows other works and the pages citing it, so it
+    follows every reference and every page."""
+    tokens: list[str] = []
+    for part in parts:
+        if is_study(part):
+            tokens += [pagecache.REFERENCES, pagecache.DOCUMENTS]
+        else:
+            tokens.append(pagecache.document_token(part))
+    return list(dict.fromkeys(tokens))
+
+
+def handout_key_current(
+    *, parts: Sequence[Item], paper: str, site_url: str, layout: str = HandoutLayout.PAGES
+) -> str:
+    """``handout_key``, kept in the shared cache per version of its parts (no queries when kept).
+
+    The memo follows ``part_tokens``; the rest of the key's inputs are in the memo's name, code
+    and design through ``design_version``. Publication of a scheduled part ends it.
+    """
+    inputs = [
+        HANDOUT_VERSION, weasyprint.__version__, settings.CRAMPS_CITATION_STYLE, settings.CRAMPS_SITE_NAME,
+        site_root(site_url), paper, str(layout), [(part._meta.label, part.pk) for part in parts],
+    ]  # fmt: skip
+    name = "handout-key:" + hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
+    return pagecache.memo(
+        name,
+        part_tokens(parts),
+        lambda: handout_key(parts=parts, paper=paper, site_url=site_url, layout=layout),
+        until=pagecache.next_publication(),
+    )

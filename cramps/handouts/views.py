@@ -16,6 +16,7 @@ could not be made.
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,9 +30,10 @@ from references.models import Reference
 
 from ..compare import ComparisonRefused, comparison_nutrients, requested_slugs
 from ..models import Article, Document, Nutrient
+from ..pagecache import DOCUMENTS, REFERENCES, cached_page, depends
 from . import document, service, store
 from .document import Item
-from .keys import handout_key
+from .keys import handout_key_current, part_tokens
 from .models import HandoutLayout, HandoutState
 
 MODELS: dict[str, type[Document] | type[Reference]] = {
@@ -40,6 +42,8 @@ MODELS: dict[str, type[Document] | type[Reference]] = {
     "reference": Reference,
 }
 RETRY_AFTER_SECONDS = 30
+# Pages of each kind the builder lists at once.
+BUILDER_PAGE = 30
 # How often the "being prepared" page reloads itself.
 REFRESH_SECONDS = 3
 
@@ -90,10 +94,12 @@ def _pdf_response(
 ) -> HttpResponse:
     """The stored handout, or the "being prepared" page while it is rendered in the background."""
     site_url = service.handout_site_url(request)
-    key = handout_key(parts=parts, paper=paper, site_url=site_url, layout=layout)
+    depends(request, *part_tokens(parts))
+    key = handout_key_current(parts=parts, paper=paper, site_url=site_url, layout=layout)
     etag = f'"{key}"'
     # A client holding this ETag already has exactly this PDF: no need to look any further.
     if (not_modified := get_conditional_response(request, etag=etag)) is not None:
+        not_modified["ETag"] = etag
         return not_modified
     back = parts[0] if len(parts) == 1 else None
     usage = {}
@@ -153,18 +159,21 @@ def _document_handout(request: HttpRequest, model: type[Document], slug: str) ->
     return _pdf_response(request, [document], paper)
 
 
+@cached_page(query=("paper",))
 @require_safe
 def article_handout(request: HttpRequest, slug: str) -> HttpResponse:
     """One article as a PDF handout (``?paper=a4|letter``)."""
     return _document_handout(request, Article, slug)
 
 
+@cached_page(query=("paper",))
 @require_safe
 def nutrient_handout(request: HttpRequest, slug: str) -> HttpResponse:
     """One nutrient page as a PDF handout (``?paper=a4|letter``)."""
     return _document_handout(request, Nutrient, slug)
 
 
+@cached_page(query=("paper",))
 @require_safe
 def reference_handout(request: HttpRequest, key: str) -> HttpResponse:
     """One reference as a PDF handout (``?paper=a4|letter``): its entry with PubMed, PMC and DOI
@@ -200,6 +209,7 @@ def _visible(model: type[Item], user, names: list[str]) -> dict[str, Item]:
     return {document.slug: document for document in model.objects.visible_to(user).filter(slug__in=names)}
 
 
+@cached_page(query=("items", "paper"))
 @require_safe
 def combined_handout(request: HttpRequest) -> HttpResponse:
     """Several articles, nutrients and references in one PDF: ``?items=article:a,reference:k``
@@ -238,6 +248,7 @@ def combined_handout(request: HttpRequest) -> HttpResponse:
     return _pdf_response(request, parts, paper)
 
 
+@cached_page(query=("nutrients", "paper"))
 @require_safe
 def comparison_handout(request: HttpRequest) -> HttpResponse:
     """2–4 nutrients side by side as a PDF (``?nutrients=a,b,c``), as on the comparison page."""
@@ -253,48 +264,64 @@ def comparison_handout(request: HttpRequest) -> HttpResponse:
     return _pdf_response(request, nutrients, paper, HandoutLayout.COMPARISON)
 
 
+@cached_page(query=("items", "q", "page", "paper", "nothing"))
 @require_safe
 def handout_builder(request: HttpRequest) -> HttpResponse:
     """Choose published articles and nutrients, and studies, for one PDF. Template:
     ``handouts/builder.html``.
 
-    A plain GET form: its checkboxes submit repeated ``items`` to ``combined_handout``.
-    ``?items=…`` here pre-ticks pages (the "combine" link on each page uses it), ``?paper=`` keeps
-    the paper chosen, and ``?nothing=1`` (from ``combined_handout``) says that nothing was ticked.
-    The studies offered are the references with a study summary, and any reference pre-ticked. A
-    second form asks ``comparison_handout`` for 2–4 nutrients side by side.
+    A plain GET form: its checkboxes submit repeated ``items`` to ``combined_handout``; its
+    search button (``?q=``, titles) and page links come back here carrying the ticked items.
+    ``?items=…`` pre-ticks pages (the "combine" link on each page uses it), ``?paper=`` keeps the
+    paper chosen, and ``?nothing=1`` (from ``combined_handout``) says that nothing was ticked.
+    The chosen items are listed first; the others a page (``BUILDER_PAGE`` of each kind) at a
+    time. The studies offered are the references with a study summary. A second form asks
+    ``comparison_handout`` for 2–4 nutrients side by side.
     """
-    chosen = requested_items(request)
+    depends(request, DOCUMENTS, REFERENCES)
+    items = requested_items(request)[: document.MAX_PARTS]
+    query = request.GET.get("q", "").strip()[:100]
     paper = request.GET.get("paper")
-    published = {
-        kind: list(model.objects.published().order_by("title"))
-        for kind, model in MODELS.items()
-        if model is not Reference
-    }
-    groups = [
-        (
-            model._meta.verbose_name_plural.capitalize(),
-            [(f"{kind}:{doc.slug}", doc) for doc in published[kind]],
-        )
-        for kind, model in MODELS.items()
-        if model is not Reference
-    ]
-    chosen_keys = [item.partition(":")[2] for item in chosen if item.startswith("reference:")]
-    studies = Reference.objects.filter(
-        ~Q(study_type="") | ~Q(summary="") | ~Q(main_result="") | Q(key__in=chosen_keys)
-    ).order_by("title")
-    groups.append(("Studies", [(f"reference:{reference.key}", reference) for reference in studies]))
+    summarised = ~Q(study_type="") | ~Q(summary="") | ~Q(main_result="")
+    chosen, groups, pages = [], [], []
+    for kind, model in MODELS.items():
+        names = [name for item in items if (name := item.removeprefix(f"{kind}:")) != item]
+        if model is Reference:
+            offered, label, field = (
+                Reference.objects.filter(summarised).only("key", "title"),
+                "Studies",
+                "key",
+            )
+        else:
+            offered = model.objects.published().only("title", "slug")
+            label, field = model._meta.verbose_name_plural.capitalize(), "slug"
+        offered = offered.order_by("title")
+        if names:
+            picked = (Reference.objects.only("key", "title") if model is Reference else offered).filter(
+                **{f"{field}__in": names}
+            )
+            chosen += [(f"{kind}:{getattr(item, field)}", item) for item in picked]
+        found = offered.exclude(**{f"{field}__in": names})
+        if query:
+            found = found.filter(title__icontains=query)
+        page = Paginator(found, BUILDER_PAGE).get_page(request.GET.get("page"))
+        groups.append((label, [(f"{kind}:{getattr(item, field)}", item) for item in page]))
+        pages.append(page)
+    carried = [("items", value) for value, _ in chosen] + ([("q", query)] if query else [])
     return render(
         request,
         "handouts/builder.html",
         {
+            "chosen": chosen,
             "groups": groups,
-            "chosen": set(chosen),
+            "page_obj": max(pages, key=lambda page: page.paginator.num_pages),
+            "carried": urlencode(carried),
+            "query": query,
             "paper": paper if paper in document.PAPER_SIZES else settings.CRAMPS_HANDOUT_PAPER,
             "nothing_ticked": "nothing" in request.GET,
             "max_items": document.MAX_PARTS,
             "action": reverse("combined-handout"),
             "compare_action": reverse("compare-handout"),
-            "compare_choices": published["nutrient"],
+            "compare_choices": Nutrient.objects.published().only("title", "slug").order_by("title"),
         },
     )

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from taggit.models import Tag, TaggedItem
 
+from cramps import pagecache
 from cramps.models import Article, Citation, Nutrient, Status
 from references.citations import cited_keys
 from references.models import Reference
@@ -82,6 +83,8 @@ class Command(BaseCommand):
             reference_keys = self._references(references)
             nutrient_pks = self._nutrients(nutrients, tags)
             self._articles(articles, tags, reference_keys, nutrient_pks)
+            # bulk_create sends no signal: say to the page cache that every list has changed.
+            pagecache.bump(pagecache.DOCUMENTS, pagecache.REFERENCES)
         if connection.vendor == "postgresql":
             # Fresh statistics, so that the planner sees the new rows as they are.
             with connection.cursor() as cursor:

@@ -1,0 +1,367 @@
+"""Page benchmark (`make bench`): one table of every public page type, uncached and cached.
+
+For each page type: queries and server time (wall and CPU, warm, median) at demo size and at
+scale (`make_scale_data`), measured in-process on PostgreSQL; then requests per second through
+one gunicorn (2 workers, production mode, Redis), uncached (the request carries an Authorization
+header, so the page cache lets it through; data caches stay on) and cached, with the static file
+(WhiteNoise, same server) measured before each: ratios are to the median of those static runs,
+so they hold across machines. Then the warm
+render time of the longest demo handout, and the load run (bench/load.py's) on the cached
+server. Prints the table with pass/fail for each target and writes it as JSON under
+bench/results/.
+
+    BENCH_DATABASE_URL        demo-size database (created if missing)  postgres://postgres@127.0.0.1:5432/cramps_bench
+    BENCH_SCALE_DATABASE_URL  scale database (built once, kept)        postgres://postgres@127.0.0.1:5432/cramps_bench_scale
+    BENCH_REDIS_URL, BENCH_PORT                                        redis://127.0.0.1:6379/15, 8765
+    BENCH_RATE_SECONDS (3), BENCH_CONNECTIONS (8), BENCH_CLIENTS (50), BENCH_SECONDS (60)
+"""
+
+import datetime
+import http.client
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import load  # noqa: E402
+
+DEMO_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cramps_bench")
+SCALE_URL = os.environ.get(
+    "BENCH_SCALE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cramps_bench_scale"
+)
+RATE_SECONDS = float(os.environ.get("BENCH_RATE_SECONDS", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+SERVER_RUNS = 15
+STATIC = "/static/css/site.css"
+# Requests carrying credentials are never answered from the page cache (cramps.pagecache).
+UNCACHED = {"Authorization": "Bench uncached"}
+
+# Page type → (demo URL, scale URL). The scale data set holds the demo content too.
+PAGES = {
+    "home": ("/", "/"),
+    "article list": ("/articles/", "/articles/?page=last"),
+    "article detail": ("/articles/nutritional-causes-of-muscle-spasms/", "/articles/scale-article-4242/"),
+    "nutrient detail": ("/nutrients/magnesium/", "/nutrients/magnesium/"),
+    "tag list": ("/tags/", "/tags/"),
+    "tag page": ("/tags/pregnancy/", "/tags/scale-topic-0/"),
+    "reference list": ("/references/", "/references/?page=last"),
+    "reference search": ("/references/?q=magnesium", "/references/?q=Quinine17"),
+    "reference detail": ("/references/garrison2020/", "/references/scale-r4242/"),
+    "handout builder": ("/handout/", "/handout/"),
+    "stored handout": ("/nutrients/magnesium/handout.pdf", "/nutrients/magnesium/handout.pdf"),
+    "bare view (baseline)": ("/bench/bare/magnesium/", "/bench/bare/magnesium/"),
+}
+TARGETS = {"cached": 0.7, "stored handout": 0.6, "cpu_ms": 5.0, "scale_ms": 50.0, "render_ms": 300.0}
+
+
+def environment(database_url: str, workdir: str, *, page_cache: bool) -> dict[str, str]:
+    env = load.production_env(workdir)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_ALLOWED_HOSTS=f"{load.HOST},testserver",
+        CRAMPS_PAGE_CACHE_SECONDS="600" if page_cache else "0",
+        CRAMPS_TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
+        PYTHONPATH=str(ROOT),
+        # The bench renders the same handouts run after run from one address.
+        CRAMPS_HANDOUT_RENDER_RATE="10000/h",
+        WEB_CONCURRENCY="2",
+    )
+    return env
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
+                            capture_output=True, text=True)  # fmt: skip
+    return result.stdout
+
+
+def prepare(workdir: str) -> None:
+    for url, scale in ((DEMO_URL, False), (SCALE_URL, True)):
+        ensure_database(url)
+        env = environment(url, workdir, page_cache=False)
+        manage(env, "migrate", "--noinput")
+        manage(env, "load_demo", "--no-user")
+        if scale:
+            has_scale = "from references.models import Reference as R; print(R.objects.filter(key__startswith='scale').exists())"
+            if manage(env, "shell", "-c", has_scale).strip().endswith("False"):
+                print("Building the scale data set (once; kept in BENCH_SCALE_DATABASE_URL)…", flush=True)
+                manage(env, "make_scale_data", "--articles", "10000", "--references", "50000")
+
+
+def flush_cache() -> None:
+    """Empty the bench's Redis DB: the demo and scale databases must not share cached entries."""
+    import redis
+
+    redis.Redis.from_url(load.REDIS_URL).flushdb()
+
+
+def server_times(database_url: str, workdir: str, column: int, handouts: bool) -> dict:
+    """Queries, wall and CPU ms per page type, in a process of its own on ``database_url``."""
+    flush_cache()
+    env = environment(database_url, workdir, page_cache=True)
+    env["BENCH_COLUMN"], env["BENCH_HANDOUTS"] = str(column), "1" if handouts else ""
+    result = subprocess.run([sys.executable, __file__, "--server-times"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)  # fmt: skip
+    if result.returncode:
+        raise SystemExit(f"Measuring server times failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _server_times_here() -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    # An Authorization header bypasses the page cache; the data caches (memos) stay on, warm.
+    column, results, client = int(os.environ["BENCH_COLUMN"]), {}, Client(headers=UNCACHED)
+    for name, urls in PAGES.items():
+        url = urls[column]
+        # A stored handout whose file went with an earlier run's folder is rendered again first.
+        for _ in range(10):
+            if client.get(url).status_code == 200:
+                break
+        assert client.get(url).status_code == 200, url
+        walls, cpus = [], []
+        for _ in range(SERVER_RUNS):
+            with CaptureQueriesContext(connection) as queries:
+                wall, cpu = time.perf_counter(), time.process_time()
+                client.get(url)
+                walls.append(time.perf_counter() - wall)
+                cpus.append(time.process_time() - cpu)
+        results[name] = {"queries": len(queries), "ms": statistics.median(walls) * 1000,
+                         "cpu_ms": statistics.median(cpus) * 1000}  # fmt: skip
+    if os.environ.get("BENCH_HANDOUTS"):
+        results["_render"] = _render_times()
+    print(json.dumps(results))
+
+
+def _render_times() -> dict:
+    import io
+
+    from pypdf import PdfReader
+
+    from cramps.handouts import document
+    from cramps.models import Article
+
+    article = max(Article.objects.published(), key=lambda article: len(article.body_html))
+    site = f"http://{load.HOST}/"
+    pdf = document.handout_render(parts=[article], paper="a4", site_url=site)
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        document.handout_render(parts=[article], paper="a4", site_url=site)
+        timings.append(time.perf_counter() - started)
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    return {"title": article.title, "pages": pages, "ms": statistics.median(timings) * 1000}
+
+
+def _get(connection: http.client.HTTPConnection, path: str, headers: dict) -> int:
+    connection.request("GET", path, headers={"Host": load.HOST, **headers})
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def rate(path: str, headers: dict | None = None) -> tuple[float, int]:
+    """Requests per second on CONNECTIONS keep-alive connections for RATE_SECONDS, and errors."""
+    counts, errors, stop_at = [0] * CONNECTIONS, [0] * CONNECTIONS, time.monotonic() + RATE_SECONDS
+
+    def client(n: int) -> None:
+        connection = http.client.HTTPConnection(load.HOST, load.PORT, timeout=30)
+        while time.monotonic() < stop_at:
+            try:
+                status = _get(connection, path, headers or {})
+            except (OSError, http.client.HTTPException):
+                errors[n] += 1
+                connection = http.client.HTTPConnection(load.HOST, load.PORT, timeout=30)
+                continue
+            if status == 200:
+                counts[n] += 1
+            else:
+                errors[n] += 1
+        connection.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started), sum(errors)
+
+
+def serve(workdir: str) -> subprocess.Popen:
+    env = environment(DEMO_URL, workdir, page_cache=True)
+    env["REDIS_URL"] = load.REDIS_URL
+    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+                                "cramps.wsgi"], cwd=ROOT, env=env)  # fmt: skip
+    load.wait_until_up(process)
+    return process
+
+
+def throughput(workdir: str) -> tuple[dict, dict, dict]:
+    """req/s of each page uncached and cached, with the static file before each, on one server; the load run."""
+    flush_cache()
+    process = serve(workdir)
+    uncached, cached = {}, {}
+    try:
+        for name, (url, _) in PAGES.items():
+            for _ in range(3):  # warm: stored handout rendered, entries cached
+                load.get(http.client.HTTPConnection(load.HOST, load.PORT, timeout=60), url)
+            for results, headers in ((uncached, UNCACHED), (cached, {})):
+                static, _ = rate(STATIC)
+                page, errors = rate(url, headers)
+                results[name] = {"rps": page, "static_rps": static, "errors": errors}
+        # Against the median of the static runs interleaved with the pages: one slow second on a
+        # shared machine then skews no single ratio.
+        baseline = statistics.median(row["static_rps"] for row in [*uncached.values(), *cached.values()])
+        for row in [*uncached.values(), *cached.values()]:
+            row["ratio"] = row["rps"] / baseline
+        run = load_run()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    return uncached, cached, run
+
+
+def load_run() -> dict:
+    handouts = [
+        "/nutrients/magnesium/handout.pdf",
+        "/articles/nutritional-causes-of-muscle-spasms/handout.pdf",
+    ]
+    for url in handouts:  # stored before the run: the load is on stored handouts, not renders
+        for _ in range(30):
+            if load.get(http.client.HTTPConnection(load.HOST, load.PORT, timeout=60), url)[0] == 200:
+                break
+            time.sleep(1)
+    urls = load.public_urls() + handouts
+    latencies, errors = load.load(urls)
+    seconds = [latency for _, latency in latencies]
+    return {
+        "clients": load.CLIENTS, "seconds": load.SECONDS, "urls": len(urls), "requests": len(latencies) + len(errors),
+        "errors": len(errors), "p50_ms": load.percentile(seconds, 0.50) * 1000,
+        "p95_ms": load.percentile(seconds, 0.95) * 1000, "p99_ms": load.percentile(seconds, 0.99) * 1000,
+    }  # fmt: skip
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "FAIL"
+
+
+def report(result: dict) -> list[str]:
+    demo, scale, uncached, cached = (result[k] for k in ("demo", "scale", "uncached", "cached"))
+    lines = [
+        f"Machine: {result['machine']}",
+        "",
+        "| Page | Queries demo / scale | Server ms demo / scale | CPU ms (demo) | Uncached req/s (× static) | Cached req/s (× static) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    static = statistics.median(row["static_rps"] for row in [*uncached.values(), *cached.values()])
+    lines.append(f"| static file (baseline) | | | | {static:.0f} (1.00) | {static:.0f} (1.00) |")
+    for name in PAGES:
+        d, s, u, c = demo[name], scale[name], uncached[name], cached[name]
+        lines.append(
+            f"| {name} | {d['queries']} / {s['queries']} | {d['ms']:.1f} / {s['ms']:.1f} | {d['cpu_ms']:.1f} "
+            f"| {u['rps']:.0f} ({u['ratio']:.3f}) | {c['rps']:.0f} ({c['ratio']:.3f}) |"
+        )
+    render = demo["_render"]
+    lines += [
+        "",
+        f"Handout render (warm, “{render['title']}”, {render['pages']} pages): {render['ms']:.0f} ms, "
+        f"{render['pages'] / render['ms'] * 1000:.1f} pages/s",
+    ]
+    run = result["load"]
+    lines.append(
+        f"Load: {run['clients']} clients for {run['seconds']:g} s on {run['urls']} URLs (cached server): "
+        f"{run['requests']} requests, {run['errors']} errors, p50 {run['p50_ms']:.0f} ms, "
+        f"p95 {run['p95_ms']:.0f} ms, p99 {run['p99_ms']:.0f} ms, {os.cpu_count()} cores"
+    )
+    lines += ["", "Targets:"]
+    for name in ("home", "article detail", "nutrient detail", "article list", "tag list", "tag page"):
+        lines.append(f"- cached {name} ≥ {TARGETS['cached']}× static: {cached[name]['ratio']:.2f} "
+                     f"{verdict(cached[name]['ratio'] >= TARGETS['cached'])}")  # fmt: skip
+    handout = cached["stored handout"]["ratio"]
+    lines.append(f"- stored handout ≥ {TARGETS['stored handout']}× static: {handout:.2f} "
+                 f"{verdict(handout >= TARGETS['stored handout'])}")  # fmt: skip
+    bare = uncached["bare view (baseline)"]["rps"]
+    for name in ("article detail", "nutrient detail"):
+        lines.append(f"- uncached {name} ≥ bare view: {uncached[name]['rps']:.0f} vs {bare:.0f} req/s "
+                     f"{verdict(uncached[name]['rps'] >= bare)}")  # fmt: skip
+    cpu = demo["nutrient detail"]["cpu_ms"]
+    lines.append(
+        f"- CPU on the magnesium page ≤ {TARGETS['cpu_ms']:g} ms: {cpu:.1f} {verdict(cpu <= TARGETS['cpu_ms'])}"
+    )
+    slow = {
+        name: row["ms"]
+        for name, row in scale.items()
+        if not name.startswith("_") and row["ms"] > TARGETS["scale_ms"]
+    }
+    lines.append(f"- every page ≤ {TARGETS['scale_ms']:g} ms at scale: {verdict(not slow)}"
+                 + (f" (over: {', '.join(f'{n} {ms:.0f} ms' for n, ms in slow.items())})" if slow else ""))  # fmt: skip
+    changed = [name for name in PAGES if demo[name]["queries"] != scale[name]["queries"]]
+    lines.append(f"- same queries at demo size and at scale: {verdict(not changed)}"
+                 + (f" (differ: {', '.join(changed)})" if changed else ""))  # fmt: skip
+    lines.append(
+        f"- handout render ≤ {TARGETS['render_ms']:g} ms: {render['ms']:.0f} {verdict(render['ms'] <= TARGETS['render_ms'])}"
+    )
+    lines.append(
+        f"- load: 0 errors, p95 < {load.TARGET_P95_MS} ms: {verdict(run['errors'] == 0 and run['p95_ms'] < load.TARGET_P95_MS)}"
+    )
+    return lines
+
+
+def main() -> int:
+    workdir = tempfile.mkdtemp(prefix="cramps-bench-pages-")
+    flush_cache()
+    try:
+        prepare(workdir)
+        result = {
+            "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "machine": f"{platform.node()} · {platform.processor() or platform.machine()} · "
+                       f"{os.cpu_count()} cores · Python {platform.python_version()}",
+            "demo": server_times(DEMO_URL, workdir, 0, handouts=True),
+            "scale": server_times(SCALE_URL, workdir, 1, handouts=False),
+        }  # fmt: skip
+        result["uncached"], result["cached"], result["load"] = throughput(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    lines = report(result)
+    print("\n".join(lines))
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    stamp = result["when"].replace(":", "").replace("+0000", "Z")
+    (results / f"pages-{stamp}.json").write_text(json.dumps({**result, "table": lines}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    if "--server-times" in sys.argv:
+        _server_times_here()
+    else:
+        sys.exit(main())

@@ -1,0 +1,146 @@
+"""Serving and storing cached pages, for anonymous GET and HEAD requests to views that opt in.
+
+Placed after WhiteNoise and before the CSP, session and CSRF middleware: a hit is answered
+before any of them run, with the headers the first render got (its CSP header included, so a
+nonce in the body would match its header; public templates use none today). The security
+headers added further out are added to hits as to any response.
+
+A request carrying a session cookie (staff, or anyone logged in) or an Authorization header is
+neither served from the cache nor stored: it gets the page as rendered for it.
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, parse_http_date
+
+from ..dbrouter import primary_reads
+from .core import (
+    CachedPage,
+    clock_now,
+    design_version,
+    enabled,
+    is_current,
+    next_publication,
+    request_tokens,
+    store,
+)
+
+HIT_HEADER = "X-Page-Cache"
+
+
+def _options(request: HttpRequest) -> CachedPage | None:
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
+        return None
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return None
+    return getattr(view, "cached_page", None) or getattr(
+        getattr(view, "view_class", None), "cached_page", None
+    )
+
+
+def _key(request: HttpRequest, options: CachedPage) -> str | None:
+    """The entry's key, or None when the query string holds a parameter the view does not vary by."""
+    if any(name not in options.query for name in request.GET):
+        return None
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
+    address = f"{request.scheme}://{host}{request.path}?{query}"
+    return f"pagecache:page:{design_version()}:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def _without_cookie_vary(response: HttpResponse) -> None:
+    vary = [value.strip() for value in response.get("Vary", "").split(",") if value.strip()]
+    kept = [value for value in vary if value.lower() != "cookie"]
+    if kept:
+        response["Vary"] = ", ".join(kept)
+    elif "Vary" in response:
+        del response["Vary"]
+
+
+def _storable(response: HttpResponse) -> bool:
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+    )
+
+
+def _from_entry(request: HttpRequest, entry: dict) -> HttpResponse:
+    response = HttpResponse(b"" if request.method == "HEAD" else entry["body"], headers=entry["headers"])
+    response[HIT_HEADER] = "hit"
+    return (
+        get_conditional_response(
+            request, etag=entry["headers"]["ETag"], last_modified=entry["modified"], response=response
+        )
+        or response
+    )
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        options = _options(request)
+        if options is None:
+            return self.get_response(request)
+        key = _key(request, options) if enabled() else None
+        if key is not None:
+            entry = cache.get(key)
+            if entry is not None and is_current(entry["clock"], entry["tokens"], entry["until"]):
+                return _from_entry(request, entry)
+        clock = clock_now() if key is not None and request.method == "GET" else None
+        if clock is None:
+            response = self.get_response(request)
+        else:
+            # What is kept is read from the primary: a lagging replica could predate a bump.
+            with primary_reads():
+                response = self.get_response(request)
+        if not _storable(response):
+            return response
+        _without_cookie_vary(response)
+        if not response.has_header("Cache-Control"):
+            # Browsers ask again each time (a 304 is cheap): a reader who logs in sees fresh pages.
+            patch_cache_control(response, no_cache=True)
+        if not response.has_header("ETag"):
+            response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        if response.has_header("Last-Modified"):
+            modified = parse_http_date(response["Last-Modified"])
+        else:
+            modified = int(time.time())
+            response["Last-Modified"] = http_date(modified)
+        if clock is not None:
+            until = next_publication()
+            entry = {
+                "body": response.content,
+                "headers": dict(response.items()),
+                "modified": modified,
+                "clock": clock,
+                "tokens": tuple(request_tokens(request)),
+                "until": until.timestamp() if until is not None else None,
+            }
+            store(key, entry)
+            response[HIT_HEADER] = "miss"
+        return (
+            get_conditional_response(
+                request, etag=response["ETag"], last_modified=modified, response=response
+            )
+            or response
+        )
