@@ -128,7 +128,7 @@ def test_combined_handout_with_an_article_and_a_reference_it_cites_lists_the_wor
 
     pages = pdf_pages(response)
     text = "\n".join(pages)
-    assert "Studies . . ." in pages[0]  # in the contents
+    assert "Studies . . ." in pages[1]  # in the contents, after the one-page summary
     studies = text[text.rindex("\nStudies\n") : text.rindex("\nReferences\n")]
     assert "Magnesium citrate for chronic leg cramps" in studies
     assert "What this study found" in studies

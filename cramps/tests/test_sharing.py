@@ -60,6 +60,7 @@ def test_sitemap_sections_are_paginated(client, monkeypatch):
 def test_sitemaps_use_the_public_address_when_set(client, settings):
     settings.CRAMPS_SITE_URL = "https://cramps.example.org"
     reference = make_reference()
+    make_article(body=f"Cited [@{reference.key}].")  # only references published pages cite are listed
     body = client.get("/sitemap-references.xml").content.decode()
     assert f"https://cramps.example.org{reference.get_absolute_url()}" in body
 

@@ -141,7 +141,7 @@ def test_sitemap_lists_references_cited_by_published_pages_only(client):
     make_article(body="Text [@byarticle].")
     make_nutrient(body="Text [@bynutrient].")
 
-    sitemap = client.get("/sitemap.xml").content.decode()
+    sitemap = client.get("/sitemap-references.xml").content.decode()
 
     assert f"http://testserver{by_article.get_absolute_url()}" in sitemap
     assert f"http://testserver{by_nutrient.get_absolute_url()}" in sitemap

@@ -22,14 +22,14 @@ def builder(page, live_server, settings, tmp_path):
 def test_a_reader_builds_a_two_part_handout(builder):
     page = builder
     page.check("input[value=letter]")
-    page.click("button[type=submit]")
+    page.click("button:has-text('Make my PDF')")
     assert "Nothing was ticked" in page.locator("[role=alert]").inner_text()
     assert page.is_checked("input[value=letter]")
 
     page.check("input[value='nutrient:magnesium']")
     page.check("input[value='article:can-vitamin-b12-cause-leg-cramps']")
     with page.expect_request("**/handout.pdf?*") as request:
-        page.click("button[type=submit]")
+        page.click("button:has-text('Make my PDF')")
     response = page.request.get(request.value.url)
     for _ in range(60):  # "being prepared" (202) until the background render is stored
         if response.status == 200:
