@@ -336,3 +336,10 @@ def test_demo_fact_tables_show_the_reports_numbers(client, demo):
     assert "3,400 mg (AI)" in potassium and "Spironolactone" in potassium.replace(
         "spironolactone", "Spironolactone"
     )
+
+
+def test_every_interaction_says_which_way_it_works_what_to_do_and_its_source(demo):
+    for nutrient in Nutrient.objects.published():
+        for row in nutrient.interactions.all():
+            cited = row.source_html or "[@" in row.effect
+            assert row.direction and row.advice and cited, (nutrient.slug, row.medication)

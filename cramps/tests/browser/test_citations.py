@@ -66,7 +66,7 @@ def test_tapping_a_number_shows_its_source_and_the_back_link_returns_to_that_num
     second.tap()
 
     popover = phone.locator(".cite-popover")
-    assert popover.is_visible()
+    popover.wait_for(state="visible")
     assert popover.get_attribute("role") == "dialog"
     assert "A study by Rude" in popover.inner_text()
     assert "1305\u201312" in popover.inner_text()
@@ -77,12 +77,12 @@ def test_tapping_a_number_shows_its_source_and_the_back_link_returns_to_that_num
     phone.screenshot(path=str(shots / "citation-popover-375.png"))
 
     popover.locator("a.cite-popover-list").tap()
-    assert phone.url.endswith("#ref-1")
+    phone.wait_for_url("**#ref-1")
     back = phone.locator("#ref-1 a.backlink")
     assert back.get_attribute("href") == f"#{occurrence}"
 
     back.tap()
-    assert phone.url.endswith(f"#{occurrence}")
+    phone.wait_for_url(f"**#{occurrence}")
     assert phone.locator(f"#{occurrence}").evaluate(
         "node => { const box = node.getBoundingClientRect(); return box.top >= 0 && box.bottom <= innerHeight; }"
     )
