@@ -47,6 +47,7 @@ TEMPLATES = (
     "includes/_nutrient_profile.html",
     "includes/_nutrient_facts.html",
     "handouts/_summary.html",
+    "handouts/_reference_entries.html",
 )
 STYLESHEET = "css/handout.css"
 
