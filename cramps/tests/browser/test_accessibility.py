@@ -131,8 +131,17 @@ def test_the_focus_ring_stands_out_from_what_is_behind_it(browser, demo_site, na
 @pytest.mark.parametrize(
     ("name", "sections"),
     [
-        ("nutrient", ["How much you need", "Food sources", "Forms and doses", "Medication interactions",
-                      "Articles about Magnesium", "References"]),  # fmt: skip
+        (
+            "nutrient",
+            [
+                "How much you need",
+                "Food sources",
+                "Forms and doses",
+                "Medication interactions",
+                "Articles about Magnesium",
+                "References",
+            ],
+        ),
         ("article", ["Frequently asked questions", "Related nutrients", "References"]),
     ],
 )
