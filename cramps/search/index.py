@@ -122,26 +122,40 @@ def _pg_ensure(connection: BaseDatabaseWrapper, index: Index) -> bool:
         created = cursor.fetchone() is None
         if created:
             cursor.execute(f"ALTER TABLE {table} ADD COLUMN search_vector tsvector")
-        # Replaced every time, so the function always reads the columns ``INDEXES`` names now.
-        cursor.execute(
-            f"CREATE OR REPLACE FUNCTION {table}_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN "
-            f"IF TG_OP = 'UPDATE' AND {unchanged} THEN RETURN NEW; END IF; "
-            f"NEW.search_vector := {index.pg_vector('NEW.')}; RETURN NEW; "
-            f"END $$"
+        # The function always reads the columns ``INDEXES`` names now: replaced when it differs.
+        # Only what is missing or different is written: DDL on a table with pending trigger events
+        # (a migrate run inside a transaction that wrote rows) is refused by PostgreSQL.
+        body = (
+            f" BEGIN IF TG_OP = 'UPDATE' AND {unchanged} THEN RETURN NEW; END IF; "
+            f"NEW.search_vector := {index.pg_vector('NEW.')}; RETURN NEW; END "
         )
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [f"{table}_search_vector"])
+        if (row := cursor.fetchone()) is None or row[0] != body:
+            cursor.execute(
+                f"CREATE OR REPLACE FUNCTION {table}_search_vector() RETURNS trigger LANGUAGE plpgsql "
+                f"AS $${body}$$"
+            )
         cursor.execute(
-            f"CREATE OR REPLACE TRIGGER {table}_search BEFORE INSERT OR UPDATE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_search_vector()"
+            "SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = %s::regclass",
+            [f"{table}_search", table],
         )
+        if cursor.fetchone() is None:
+            cursor.execute(
+                f"CREATE TRIGGER {table}_search BEFORE INSERT OR UPDATE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_search_vector()"
+            )
         if created:
             cursor.execute(f"UPDATE {table} SET search_vector = {index.pg_vector()}")
         # No pending list: rows written in bulk are searchable through the index at once, and the
         # planner never prefers reading every row's vector to an index it thinks untidy.
         cursor.execute(
-            f"CREATE INDEX IF NOT EXISTS {table}_search_gin ON {table} "
-            "USING gin (search_vector) WITH (fastupdate = off)"
+            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = %s",
+            [f"{table}_search_gin"],
         )
+        if cursor.fetchone() is None:
+            cursor.execute(
+                f"CREATE INDEX {table}_search_gin ON {table} USING gin (search_vector) WITH (fastupdate = off)"
+            )
     return created
 
 
