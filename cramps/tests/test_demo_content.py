@@ -103,6 +103,15 @@ def test_demo_admin_user_is_created_once_and_login_printed(django_user_model):
     assert out.getvalue().count("as “admin” with password “cramps-demo”") == 2
 
 
+def test_the_login_printed_names_the_address_make_run_serves(settings):
+    settings.CRAMPS_SITE_URL = "http://127.0.0.1:8400"
+    out = StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    assert "Admin: log in at http://127.0.0.1:8400/admin/ as “admin”" in out.getvalue()
+
+
 @pytest.mark.parametrize(
     "url", ["/", "/articles/", "/nutrients/", "/tags/neuropathy/", "/nutrients/magnesium/"]
 )

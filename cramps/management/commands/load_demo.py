@@ -1,3 +1,6 @@
+from urllib.parse import urljoin
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -53,12 +56,14 @@ class Command(BaseCommand):
         demo = User.objects.filter(username=DEMO_USERNAME).first()
         if demo is None and not User.objects.filter(is_superuser=True).exists():
             demo = User.objects.create_superuser(DEMO_USERNAME, "admin@example.com", DEMO_PASSWORD)
+        # The address `make run` serves (it sets CRAMPS_SITE_URL from PORT), else runserver's default.
+        admin_url = urljoin(settings.CRAMPS_SITE_URL or "http://127.0.0.1:8000/", "/admin/")
         if demo is not None and demo.is_superuser and demo.check_password(DEMO_PASSWORD):
             self.stdout.write(
                 self.style.WARNING(
-                    f"Admin: log in at http://127.0.0.1:8000/admin/ as “{DEMO_USERNAME}” "
+                    f"Admin: log in at {admin_url} as “{DEMO_USERNAME}” "
                     f"with password “{DEMO_PASSWORD}” (demo user, development only)."
                 )
             )
         else:
-            self.stdout.write("Admin: log in at http://127.0.0.1:8000/admin/ with your superuser.")
+            self.stdout.write(f"Admin: log in at {admin_url} with your superuser.")
