@@ -17,7 +17,6 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -282,13 +281,12 @@ def handout_builder(request: HttpRequest) -> HttpResponse:
     items = requested_items(request)[: document.MAX_PARTS]
     query = request.GET.get("q", "").strip()[:100]
     paper = request.GET.get("paper")
-    summarised = ~Q(study_type="") | ~Q(summary="") | ~Q(main_result="")
     chosen, groups, pages = [], [], []
     for kind, model in MODELS.items():
         names = [name for item in items if (name := item.removeprefix(f"{kind}:")) != item]
         if model is Reference:
             offered, label, field = (
-                Reference.objects.filter(summarised).only("key", "title"),
+                Reference.objects.summarised().only("key", "title"),
                 "Studies",
                 "key",
             )
