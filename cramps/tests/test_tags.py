@@ -109,3 +109,17 @@ def test_the_migration_merges_existing_tags_and_makes_their_slugs_ascii():
         "second",
     ]
     assert TaggedItem.objects.count() == 3
+
+
+def test_a_tag_page_lists_the_published_pages_of_each_kind_carrying_it(client):
+    # An article and a nutrient with the same id: only the one carrying the tag is listed.
+    nutrient = make_nutrient(title="Tagged nutrient", tags=["dialysis"])
+    article = make_article(title="Untagged article", tags=["other"])
+    Article.objects.filter(pk=article.pk).update(id=nutrient.pk)
+    make_article(title="Tagged article", tags=["dialysis"])
+    make_article(title="Draft article", tags=["dialysis"], status="draft")
+
+    page = client.get("/tags/dialysis/").content.decode()
+
+    assert "Tagged nutrient" in page and "Tagged article" in page
+    assert "Untagged article" not in page and "Draft article" not in page
