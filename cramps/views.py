@@ -36,6 +36,7 @@ from .compare import (
 )
 from .handouts.document import MAX_PARTS
 from .models import Article, Document, Nutrient
+from .pagination import NearEndPaginator
 from .related import RELATED_KINDS, related_pages, related_shown
 from .services import INLINES
 from .sharing import jsonld_script, page_jsonld, public_url
@@ -77,7 +78,7 @@ def published_tags() -> list[dict]:
 
 
 def _page_of(request: HttpRequest, queryset, per_page: int):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return NearEndPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 @pagecache.cached_page
@@ -106,11 +107,13 @@ class PublishedListView(ListView):
     """A paginated list of one kind of document; published only, even for staff."""
 
     paginate_by = 24
+    paginator_class = NearEndPaginator
     cached_page = pagecache.CachedPage(query=("page",))
 
     def get_queryset(self):
         pagecache.depends(self.request, pagecache.DOCUMENTS)
-        return self.model.objects.published().only(*CARD_FIELDS).order_by("title")
+        # The primary key breaks ties, so that the last pages can be read backwards.
+        return self.model.objects.published().only(*CARD_FIELDS).order_by("title", "pk")
 
 
 class DocumentDetailView(DetailView):
@@ -252,7 +255,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     pagecache.depends(request, pagecache.DOCUMENTS)
     tag = get_object_or_404(Tag.objects.only("name", "slug"), slug=slug)
     articles, nutrients = (
-        _page_of(request, _tagged(model, tag).only(*CARD_FIELDS).order_by("title"), 24)
+        _page_of(request, _tagged(model, tag).only(*CARD_FIELDS).order_by("title", "pk"), 24)
         for model in (Article, Nutrient)
     )
     if not articles.paginator.count and not nutrients.paginator.count:
@@ -318,6 +321,7 @@ class ReferenceList(ListView):
 
     model = Reference
     paginate_by = 50
+    paginator_class = NearEndPaginator
     template_name = "references/reference_list.html"
     cached_page = pagecache.CachedPage(query=("q", "page"))
 

@@ -98,3 +98,28 @@ def test_the_builder_searches_titles_and_keeps_the_chosen_pages(client):
         *[(f"article:page-{n}", "") for n in range(40, 50)],
     ]
     assert 'formaction="/handout/"' in page
+
+
+def test_the_pages_of_a_list_read_forwards_and_from_the_end_are_the_whole_list_once(client):
+    # Titles repeat: the primary key orders the ties, so the last pages (read backwards) meet
+    # the first ones exactly.
+    for n in range(60):
+        make_article(title=f"Same title {n % 3}", slug=f"same-{n}")
+    Reference.objects.bulk_create(Reference(key=f"r{n:03d}", title=f"Title {n}") for n in range(120))
+
+    def listed(url: str, pattern: str) -> list[str]:
+        return re.findall(pattern, client.get(url).content.decode())
+
+    articles = [
+        slug
+        for page in (1, 2, 3)
+        for slug in listed(f"/articles/?page={page}", r'href="/articles/(same-\d+)/"')
+    ]
+    expected = Article.objects.order_by("title", "pk").values_list("slug", flat=True)
+    assert articles == list(expected)
+    keys = [
+        key
+        for page in (1, 2, 3)
+        for key in listed(f"/references/?page={page}", r'href="/references/(r\d+)/"')
+    ]
+    assert keys == [f"r{n:03d}" for n in range(120)]
