@@ -18,11 +18,27 @@ RELATED_SHOWN = 6
 LINK_WEIGHT = 1000
 
 
-def related_pages(document: Document, model: type[Document]) -> QuerySet:
-    """Published pages of ``model`` related to ``document``, best first (unsliced)."""
-    tag_ids = [tag.pk for tag in document.tags.all()]
+@dataclass(frozen=True)
+class Links:
+    """What relates a document to others: its tags and, for an article, its related nutrients (ids)."""
+
+    tag_ids: list[int]
+    nutrient_ids: list[int]
+
+    @classmethod
+    def of(cls, document: Document) -> "Links":
+        nutrients = document.related_nutrients.all() if isinstance(document, Article) else ()
+        return cls([tag.pk for tag in document.tags.all()], [nutrient.pk for nutrient in nutrients])
+
+
+def related_pages(document: Document, model: type[Document], links: Links | None = None) -> QuerySet:
+    """Published pages of ``model`` related to ``document``, best first (unsliced).
+
+    ``links`` saves the queries for the document's own tags and related nutrients when known.
+    """
+    links = links or Links.of(document)
+    tag_ids, nutrient_ids = links.tag_ids, links.nutrient_ids
     if isinstance(document, Article):
-        nutrient_ids = [nutrient.pk for nutrient in document.related_nutrients.all()]
         link = Q(pk__in=nutrient_ids) if model is Nutrient else Q(related_nutrients__in=nutrient_ids)
     else:
         link = Q(related_nutrients=document) if model is Article else Q(pk__in=[])
@@ -51,9 +67,9 @@ class RelatedList:
         return bool(self.pages)
 
 
-def related_shown(document: Document, model: type[Document]) -> RelatedList:
+def related_shown(document: Document, model: type[Document], links: Links | None = None) -> RelatedList:
     """The first ``RELATED_SHOWN`` related pages (one query); ``more_url`` is set when there are more."""
-    pages = list(related_pages(document, model)[: RELATED_SHOWN + 1])
+    pages = list(related_pages(document, model, links)[: RELATED_SHOWN + 1])
     more = related_url(document, model) if len(pages) > RELATED_SHOWN else ""
     return RelatedList(pages[:RELATED_SHOWN], more)
 
