@@ -36,6 +36,7 @@ print(json.dumps({
     "handout": [handout.status_code, handout.content.decode()],
     "handout_rows": list(Handout.objects.values_list("state", flat=True)),
     "import": [confirmed.status_code, job.status, Reference.objects.count()],
+    "import_message": job.message,
     "import_page": progress,
 }))
 """
@@ -52,6 +53,8 @@ print(json.dumps({
     "import": [job.status, job.created_count, Reference.objects.count()],
 }))
 """
+
+ASK_AGAIN = "from django.test import Client\nprint(Client().get('/articles/queued/handout.pdf').status_code)"
 
 
 def last_json(result: subprocess.CompletedProcess) -> dict:
@@ -79,6 +82,26 @@ def test_the_rq_worker_renders_handouts_and_runs_imports_the_web_queued(redis_se
     done = last_json(run_django(AFTER, **env))
     assert done["handout"] == [200, "application/pdf", "%PDF-"]
     assert done["import"] == ["done", 8, 8]
+
+
+def test_while_redis_is_down_no_handout_or_import_waits_for_ever(redis_server, sqlite_file, tmp_path):
+    env = rq_env(redis_server, sqlite_file, tmp_path)
+    redis_server.stop()
+
+    down = last_json(run_django(REQUEST, **env))
+
+    assert down["handout"][0] == 503
+    assert "The queue of PDFs to make is not available just now." in down["handout"][1]
+    assert down["handout_rows"] == []  # the next request queues it afresh
+    assert down["import"] == [302, "failed", 0]
+    assert down["import_message"] == (
+        "The task queue is not available just now; nothing was imported. Upload the file again in a minute."
+    )
+    assert "Waiting for the task worker" not in down["import_page"]
+
+    redis_server.start()
+    again = run_django(ASK_AGAIN, **env)
+    assert again.stdout.split()[-1] == "202"
 
 
 def test_rq_without_a_redis_address_is_refused_with_a_clear_message():
