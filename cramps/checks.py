@@ -21,8 +21,9 @@ def check_production_settings(app_configs, **kwargs) -> list[checks.CheckMessage
         messages.append(
             checks.Warning(
                 f"The tasks backend is {backend}.",
-                hint="Use django_tasks_db.DatabaseBackend (the default) and run `manage.py db_worker`, "
-                "so PDFs are rendered in the background, not inside web requests.",
+                hint="Set CRAMPS_TASKS_BACKEND to database (the default, worker `manage.py db_worker`) "
+                "or rq (worker `manage.py rqworker`), so PDFs are rendered in the background, not "
+                "inside web requests.",
                 id="cramps.W002",
             )
         )

@@ -46,3 +46,29 @@ def test_debug_is_off_unless_asked_for():
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
     assert run_check(DJANGO_DEBUG="1").returncode == 0
+
+
+def test_the_tasks_backend_is_named_short_or_by_its_dotted_path():
+    script = "from django.conf import settings; print(settings.TASKS['default']['BACKEND'])"
+    backends = {}
+    for name in ["", "database", "rq", "immediate", "django_tasks.backends.dummy.DummyBackend"]:
+        environment = {**os.environ, "DJANGO_DEBUG": "1", "CRAMPS_TASKS_BACKEND": name,
+                       "CRAMPS_RQ_URL": "redis://127.0.0.1:6379/1"}  # fmt: skip
+        result = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=environment,
+                                capture_output=True, text=True, timeout=60)  # fmt: skip
+        backends[name] = result.stdout.strip().splitlines()[-1]
+
+    assert backends == {
+        "": "django_tasks_db.DatabaseBackend",
+        "database": "django_tasks_db.DatabaseBackend",
+        "rq": "django_tasks_rq.RQBackend",
+        "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        "django_tasks.backends.dummy.DummyBackend": "django_tasks.backends.dummy.DummyBackend",
+    }
+
+
+def test_rq_without_a_redis_address_refuses_to_start():
+    result = run_check(DJANGO_DEBUG="1", CRAMPS_TASKS_BACKEND="rq", CRAMPS_RQ_URL="", REDIS_URL="")
+
+    assert result.returncode != 0
+    assert "CRAMPS_TASKS_BACKEND=rq queues tasks in Redis: set CRAMPS_RQ_URL (or REDIS_URL)" in result.stderr
