@@ -2,8 +2,10 @@
 
 Debug is on only when asked for (``DJANGO_DEBUG=1``: ``make run`` and the tests ask); then
 everything has a development default (SQLite file, a throwaway secret key, local-memory cache).
-Otherwise the site runs in production mode: it refuses to start without ``DJANGO_SECRET_KEY``,
-and HTTPS, HSTS, secure cookies and the proxy header are on unless switched off below.
+Otherwise the site runs in production mode: the web application refuses to start without
+``DJANGO_SECRET_KEY`` (``cramps/wsgi.py``, and ``check --deploy`` says so), and HTTPS, HSTS,
+secure cookies and the proxy header are on unless switched off below. Commands that sign
+nothing (``migrate``, ``makemigrations --check``) still run without the key.
 """
 
 import os
@@ -30,10 +32,10 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
+# Left empty in production when not given: Django then refuses every use of it (signing,
+# sessions, CSRF), and ``cramps.checks.require_secret_key`` stops the web application starting.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
