@@ -35,6 +35,7 @@ PAPER_SIZES = ("a4", "letter")
 MAX_PARTS = 20
 # Everything that shapes a handout's look; their contents are part of every handout's key.
 TEMPLATES = (
+    "handouts/_document.html",
     "handouts/handout.html",
     "handouts/_part.html",
     "handouts/_disclaimer.html",
