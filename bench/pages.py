@@ -6,8 +6,8 @@ one gunicorn (2 workers, production mode, Redis), uncached (the request carries 
 header, so the page cache lets it through; data caches stay on) and cached, with the static file
 (WhiteNoise, same server) measured before each: ratios are to the median of those static runs,
 so they hold across machines. Then the warm render time of a 4-page demo handout and pages
-per second over the demo set, and the load run (bench/load.py's) on the cached server. Prints the table with pass/fail for each target and writes it as JSON under
-bench/results/.
+per second over the demo set, and the load run (bench/load.py's) on the cached server. Prints
+the table with pass/fail for each target and writes it as JSON under bench/results/.
 
     BENCH_DATABASE_URL        demo-size database (created if missing)  postgres://postgres@127.0.0.1:5432/cramps_bench
     BENCH_SCALE_DATABASE_URL  scale database (built once, kept)        postgres://postgres@127.0.0.1:5432/cramps_bench_scale
