@@ -7,16 +7,17 @@ from django.urls import include, path
 
 from cramps.models import Nutrient
 
+# The site's own frame (base.html): what any page of the site costs to wrap, with nothing else.
 BARE = engines["django"].from_string(
-    "<!doctype html><html lang=en><title>{{ title }}</title><main>{{ summary|safe }}{{ body|safe }}</main></html>"
+    '{% extends "base.html" %}{% block title %}{{ title }}{% endblock %}{% block content %}{{ body|safe }}{% endblock %}'
 )
 
 
 def bare_page(request, slug: str) -> HttpResponse:
-    """The same stored body as the nutrient page, from one row, in a minimal template."""
-    row = get_object_or_404(Nutrient.objects.values("title", "summary_html", "body_html"), slug=slug)
+    """The nutrient page's stored body (``PageBody``, as the page stores it) from one row, in the site's frame."""
+    row = get_object_or_404(Nutrient.objects.values("title", "page_bodies__parts"), slug=slug)
     return HttpResponse(
-        BARE.render({"title": row["title"], "summary": row["summary_html"], "body": row["body_html"]})
+        BARE.render({"title": row["title"], "body": "".join(row["page_bodies__parts"] or [])}, request)
     )
 
 

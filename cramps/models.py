@@ -152,6 +152,8 @@ class Document(StoredValues):
     citations = GenericRelation("cramps.Citation", related_query_name="%(class)s")
     # The rows behind ``tags``, so that version history follows a page's tags.
     tagged_items = GenericRelation(TaggedItem)
+    # The page as readers see it, rendered once and kept (``cramps.pagebody``); one row at most.
+    page_bodies = GenericRelation("cramps.PageBody")
 
     objects = DocumentQuerySet.as_manager()
     # Columns readers never see: changing them alone leaves "Last updated" as it is.
@@ -654,6 +656,39 @@ class Citation(models.Model):
     def __str__(self) -> str:
         document = self.document
         return f"{document.kind_label} “{document}” cites it as [{self.number}]"
+
+
+class PageBody(models.Model):
+    """A document page's rendered body, kept so that showing the page reads one row (``cramps.pagebody``).
+
+    Derived data only: ``generation`` moves whenever something the body shows changes, which
+    empties ``stamp``; the next reader renders the body again and stores it only if the
+    generation it read is still current.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    document = GenericForeignKey("content_type", "object_id")
+    generation = models.PositiveIntegerField(default=0)
+    # What the body was rendered for (design version, public or preview, address); "" = stale.
+    stamp = models.CharField(max_length=64, blank=True)
+    # The HTML split at its slots: [text, slot name, text, …] (``pagebody.Body``).
+    parts = models.JSONField(default=list)
+    # The page's description and its <head> sharing tags (Open Graph, JSON-LD), rendered with it.
+    description = models.TextField(blank=True)
+    share_html = models.TextField(blank=True)
+    # The page cache tokens of what the body shows (the page and each cited reference).
+    tokens = models.JSONField(default=list)
+    # The tag and related-nutrient ids the page's related lists are found from (``related.Links``).
+    links = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="page_body_once_per_document")
+        ]
+
+    def __str__(self) -> str:
+        return f"Stored page of {self.content_type.model} {self.object_id}"
 
 
 class TransitionAction(models.TextChoices):

@@ -10,6 +10,8 @@ Connected by ``CrampsConfig.ready()``:
   it runs, repairs the document's HTML and rows once its transaction commits;
 - a new reference (saved, or created by a bulk import) gives rows to the pages that already
   cite its key;
+- every change to what a page shows marks its stored body stale (``pagecache.bump`` →
+  ``pagebody.invalidate``);
 - a reference's study summary is rendered to ``summary_html`` whenever it is saved (raw too);
 - a reference whose key pages cite cannot be renamed (the admin form says so via
   ``references.signals.reference_key_changing``; other code gets ``ProtectedError``);
@@ -32,6 +34,7 @@ from references.models import Reference
 from references.signals import reference_key_changing, references_written
 
 from .citing import citations_batch, citations_refresh, cited_key_refusal
+from .pagebody import invalidate_all
 from .services import (
     DOCUMENT_MODELS,
     INLINES,
@@ -179,6 +182,8 @@ def _repair_after_migrate(sender, plan=None, using: str = DEFAULT_DB_ALIAS, **kw
         return
     documents_repair()
     study_summaries_repair()
+    # A data migration may have changed content with ``update()``, which bumps nothing.
+    invalidate_all()
 
 
 def connect(app_config) -> None:

@@ -20,14 +20,30 @@ RELATED_SHOWN = 6
 LINK_WEIGHT = 1000
 
 
-def related_pages(document: Document, model: type[Document]) -> QuerySet:
-    """Published pages of ``model`` related to ``document``, best first (unsliced)."""
-    tag_ids = [tag.pk for tag in document.tags.all()]
-    links = Article.related_nutrients.through.objects
+@dataclass(frozen=True)
+class Links:
+    """What relates a document to others: its tags and, for an article, its related nutrients (ids)."""
+
+    tag_ids: list[int]
+    nutrient_ids: list[int]
+
+    @classmethod
+    def of(cls, document: Document) -> "Links":
+        nutrients = document.related_nutrients.all() if isinstance(document, Article) else ()
+        return cls([tag.pk for tag in document.tags.all()], [nutrient.pk for nutrient in nutrients])
+
+
+def related_pages(document: Document, model: type[Document], links: Links | None = None) -> QuerySet:
+    """Published pages of ``model`` related to ``document``, best first (unsliced).
+
+    ``links`` saves the queries for the document's own tags and related nutrients when known.
+    """
+    links = links or Links.of(document)
+    tag_ids, nutrient_ids = links.tag_ids, links.nutrient_ids
+    through = Article.related_nutrients.through.objects
     tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(model), tag__in=tag_ids)
     candidates = tagged.order_by().values("object_id")
     if isinstance(document, Article):
-        nutrient_ids = [nutrient.pk for nutrient in document.related_nutrients.all()]
         if model is Nutrient:
             link = Q(pk__in=nutrient_ids)
             candidates = candidates.union(
@@ -36,12 +52,12 @@ def related_pages(document: Document, model: type[Document]) -> QuerySet:
         else:
             link = Q(related_nutrients__in=nutrient_ids)
             candidates = candidates.union(
-                links.filter(nutrient__in=nutrient_ids).order_by().values("article")
+                through.filter(nutrient__in=nutrient_ids).order_by().values("article")
             )
     else:
         link = Q(related_nutrients=document) if model is Article else Q(pk__in=[])
         if model is Article:
-            candidates = candidates.union(links.filter(nutrient=document).order_by().values("article"))
+            candidates = candidates.union(through.filter(nutrient=document).order_by().values("article"))
     shares_tags = Q(tags__in=tag_ids)
     return (
         model.objects.published()
@@ -70,9 +86,9 @@ class RelatedList:
         return bool(self.pages)
 
 
-def related_shown(document: Document, model: type[Document]) -> RelatedList:
+def related_shown(document: Document, model: type[Document], links: Links | None = None) -> RelatedList:
     """The first ``RELATED_SHOWN`` related pages (one query); ``more_url`` is set when there are more."""
-    pages = list(related_pages(document, model)[: RELATED_SHOWN + 1])
+    pages = list(related_pages(document, model, links)[: RELATED_SHOWN + 1])
     more = related_url(document, model) if len(pages) > RELATED_SHOWN else ""
     return RelatedList(pages[:RELATED_SHOWN], more)
 

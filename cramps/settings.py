@@ -2,8 +2,10 @@
 
 Debug is on only when asked for (``DJANGO_DEBUG=1``: ``make run`` and the tests ask); then
 everything has a development default (SQLite file, a throwaway secret key, local-memory cache).
-Otherwise the site runs in production mode: it refuses to start without ``DJANGO_SECRET_KEY``,
-and HTTPS, HSTS, secure cookies and the proxy header are on unless switched off below.
+Otherwise the site runs in production mode: the web application refuses to start without
+``DJANGO_SECRET_KEY`` (``cramps/wsgi.py``, and ``check --deploy`` says so), and HTTPS, HSTS,
+secure cookies and the proxy header are on unless switched off below. Commands that sign
+nothing (``migrate``, ``makemigrations --check``) still run without the key.
 """
 
 import os
@@ -30,10 +32,10 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
+# Left empty in production when not given: Django then refuses every use of it (signing,
+# sessions, CSRF), and ``cramps.checks.require_secret_key`` stops the web application starting.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
@@ -159,14 +161,31 @@ else:
 # with Redis; the number bounds how long an entry may outlive a change made while Redis was down.
 CRAMPS_PAGE_CACHE_SECONDS = int(os.environ.get("CRAMPS_PAGE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
 
-# Background work (handout renders, large imports) through Django's Tasks API. The database
-# backend needs no other service; run its worker with `python manage.py db_worker`. Tests use
-# the immediate backend (conftest.py), which runs a task as soon as it is enqueued.
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("CRAMPS_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
+# Background work (handout renders, large imports) through Django's Tasks API, on the backend
+# CRAMPS_TASKS_BACKEND names: "database" (the default: needs no other service; its worker is
+# `manage.py db_worker`), "rq" (an RQ queue on Redis, CRAMPS_RQ_URL or else REDIS_URL; its
+# worker is `manage.py rqworker`), "immediate" (runs each task as it is enqueued: tests), or a
+# backend's dotted path.
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
+CRAMPS_TASKS_BACKEND = os.environ.get("CRAMPS_TASKS_BACKEND", "database").strip() or "database"
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS.get(CRAMPS_TASKS_BACKEND, CRAMPS_TASKS_BACKEND)}}
+if TASKS["default"]["BACKEND"] == TASKS_BACKENDS["rq"]:
+    CRAMPS_RQ_URL = os.environ.get("CRAMPS_RQ_URL", "") or REDIS_URL
+    if not CRAMPS_RQ_URL:
+        raise ImproperlyConfigured(
+            "CRAMPS_TASKS_BACKEND=rq queues tasks in Redis: set CRAMPS_RQ_URL (or REDIS_URL), "
+            "e.g. redis://127.0.0.1:6379/1."
+        )
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # A job may run as long as the largest import; the render time limit is the renderer's own.
+    RQ_QUEUES = {"default": {"URL": CRAMPS_RQ_URL, "DEFAULT_TIMEOUT": 3600}}
+    RQ = {"JOB_CLASS": "cramps.rqjob.Job", "WORKER_CLASS": "rq.worker.SimpleWorker"}
+    # Queue numbers come from `manage.py rqstats`; the admin dashboard is not wired (nor its CSP).
+    RQ_SHOW_ADMIN_LINK = False
 
 AUTHENTICATION_BACKENDS = [
     # Refuses logins for a client locked out by django-axes; then the usual user/password check.

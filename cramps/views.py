@@ -7,12 +7,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -24,8 +25,8 @@ from references.citations import cited_keys
 from references.formats import FORMATS
 from references.models import SEARCH_MAX_TERMS, Reference, search_terms
 
-from . import pagecache
-from .citing import citation_context, citing_pages, keys_citation_context
+from . import pagebody, pagecache
+from .citing import citing_pages, keys_citation_context
 from .compare import (
     MAX_NUTRIENTS,
     MIN_NUTRIENTS,
@@ -37,9 +38,8 @@ from .compare import (
 from .handouts.document import MAX_PARTS
 from .models import Article, Document, Nutrient
 from .pagination import NearEndPaginator
-from .related import RELATED_KINDS, related_pages, related_shown
-from .services import INLINES
-from .sharing import jsonld_script, page_jsonld, public_url
+from .related import RELATED_KINDS, related_pages
+from .sharing import public_url
 
 # What a card (``includes/_card.html``) shows: lists read these columns only.
 CARD_FIELDS = ("title", "slug", "summary_html")
@@ -119,31 +119,24 @@ class PublishedListView(ListView):
 class DocumentDetailView(DetailView):
     """One article or nutrient page with its numbered citations and reference list.
 
-    Staff may preview drafts and scheduled pages (shown with a banner); others get 404.
+    The body comes stored with the page's row (``cramps.pagebody``); only the related lists are
+    rendered per request. Staff may preview drafts and scheduled pages (shown with a banner);
+    others get 404.
     """
 
-    prefetch: tuple = ()
     cached_page = pagecache.CachedPage()
 
     def get_queryset(self):
-        return self.model.objects.visible_to(self.request.user).prefetch_related(
-            "tags", "citations__reference", *self.prefetch
-        )
+        return pagebody.with_body(self.model.objects.visible_to(self.request.user))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        citations = list(self.object.citations.all())
-        context["citations"] = citation_context(citations)
-        context["related_articles"] = related_shown(self.object, Article)
-        context["related_nutrients"] = related_shown(self.object, Nutrient)
-        if self.object.is_public:
-            url = public_url(self.request, self.object.get_absolute_url())
-            context["jsonld"] = jsonld_script(page_jsonld(self.object, context["citations"], url))
-        pagecache.depends(
-            self.request,
-            pagecache.document_token(self.object),
-            *(pagecache.reference_token(citation.reference.key) for citation in citations),
-        )
+        document = self.object
+        body = pagebody.body_of(self.request, document)
+        slots = pagebody.slots_of(document, body.links)
+        context["body"] = body.html(slots)
+        context["description"], context["share"] = body.description, mark_safe(body.share)
+        pagecache.depends(self.request, *body.tokens)
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -164,16 +157,10 @@ class NutrientList(PublishedListView):
 
 class ArticleDetail(DocumentDetailView):
     model = Article
-    prefetch = (
-        "key_points",
-        "faqs",
-        Prefetch("related_nutrients", queryset=Nutrient.objects.only("pk")),
-    )
 
 
 class NutrientDetail(DocumentDetailView):
     model = Nutrient
-    prefetch = tuple(INLINES[Nutrient])
 
 
 @require_GET

@@ -5,8 +5,8 @@ An upload is read by ``upload_read`` (``CRAMPS_IMPORT_MAX_ROWS`` records at most
 while the editor looks at the preview. On confirm, a file of up to
 ``CRAMPS_IMPORT_BACKGROUND_ROWS`` records is imported in the request; a larger one is handed
 to a background task (``reference_import_task``, Django's Tasks API, run by ``manage.py
-db_worker``), and the admin shows its progress. Either way ``import_job_run`` does the work, and
-the import is all or nothing.
+db_worker`` or ``manage.py rqworker``), and the admin shows its progress. Either way
+``import_job_run`` does the work, and the import is all or nothing.
 """
 
 import datetime
@@ -74,7 +74,13 @@ def import_job_confirm(*, job: ReferenceImport) -> bool:
     if not claimed:
         return False
     if background:
-        reference_import_task.enqueue(job.pk)
+        try:
+            reference_import_task.enqueue(job.pk)
+        except Exception:
+            # The task queue refused it (Redis down, with the rq backend): not left waiting.
+            logger.exception("Could not queue reference import %s", job.pk)
+            _failed(job, "The task queue is not available just now; nothing was imported. "
+                         "Upload the file again in a minute.")  # fmt: skip
     else:
         import_job_run(import_id=job.pk)
     return True

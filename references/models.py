@@ -54,7 +54,7 @@ class SearchText(Func):
 
     A search word holds no space, so it is found in this text exactly when it is found in one of
     the columns: one condition, which one index can serve. On PostgreSQL a trigram index on
-    ``UPPER`` of this very expression (migration ``cramps`` 0012) serves ``icontains`` on it; the
+    ``UPPER`` of this very expression (migration ``cramps`` 0013) serves ``icontains`` on it; the
     SQL here and the index's must stay the same, or the planner scans the table. The columns are
     NOT NULL, so plain ``||`` (standard SQL, on SQLite too) needs no COALESCE.
     """

@@ -16,7 +16,6 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
-from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -36,6 +35,7 @@ PAPER_SIZES = ("a4", "letter")
 MAX_PARTS = 20
 # Everything that shapes a handout's look; their contents are part of every handout's key.
 TEMPLATES = (
+    "handouts/_document.html",
     "handouts/handout.html",
     "handouts/_part.html",
     "handouts/_disclaimer.html",
@@ -187,7 +187,6 @@ def comparison_html(
         "site_name": settings.CRAMPS_SITE_NAME,
         "site_url": site_url,
         "page_url": urljoin(site_url, "compare/?nutrients=" + ",".join(document.slug for document in parts)),
-        "stylesheet": static(STYLESHEET),
         "updated": max(document.updated for document in parts),
         "generated": generated or timezone.now(),
     }
@@ -256,7 +255,6 @@ def handout_html(
         "paper": paper,
         "site_name": settings.CRAMPS_SITE_NAME,
         "site_url": site_url,
-        "stylesheet": static(STYLESHEET),
         "updated": max(document.updated for document in parts),
         "generated": generated or timezone.now(),
     }
@@ -268,4 +266,4 @@ def handout_render(
 ) -> bytes:
     """Build and render a handout as PDF bytes (not stored: see ``cramps.handouts.service``)."""
     html = handout_html(parts=parts, paper=paper, site_url=site_url, layout=layout)
-    return pdf_render(html=html, base_url=site_root(site_url))
+    return pdf_render(html=html, base_url=site_root(site_url), stylesheets=[STYLESHEET])

@@ -6,6 +6,8 @@
 - ``pdf_render`` is the one entry point. It hands the work to a ``Renderer``: ``WarmRenderer``
   keeps one renderer process per calling process, warm and reused, with a memory limit per
   render and a wall-clock timeout, so a runaway render cannot take the calling process with it.
+- ``Styles`` is what that process keeps between renders: one font configuration and our own
+  stylesheets, parsed once and again only when their file changes.
 """
 
 import atexit
@@ -19,6 +21,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Protocol
@@ -30,6 +33,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.utils._os import safe_join
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -116,7 +120,61 @@ def _set_soft_limit(kind: int, soft: int) -> None:
     resource.setrlimit(kind, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
-def render_limited(*, html: str, base_url: str, static_url: str, timeout: float, address_space: int) -> bytes:
+class _FontConfiguration(FontConfiguration):
+    """Counts the ``@font-face`` rules it is given, so a document's own fonts can be told apart."""
+
+    faces = 0
+
+    def add_font_face(self, rule_descriptors, url_fetcher):
+        self.faces += 1
+        return super().add_font_face(rule_descriptors, url_fetcher)
+
+
+class Styles:
+    """What a renderer process keeps from one render to the next (``render_worker``).
+
+    One FontConfiguration, so Pango's font caches stay warm, and each of our stylesheets parsed
+    once: ``pdf`` parses a stylesheet again only when its file's size or modification time has
+    changed, or when it is asked for under another static URL (the URLs inside it resolve
+    against that). A document that brings ``@font-face`` rules of its own would leave its fonts
+    in the shared configuration, so after such a render both start afresh.
+    """
+
+    def __init__(self) -> None:
+        self._start_afresh()
+
+    def _start_afresh(self) -> None:
+        self._fonts = _FontConfiguration()
+        self._sheets: dict[tuple[str, str], tuple[tuple[int, int], weasyprint.CSS]] = {}
+
+    def pdf(
+        self, *, html: str, base_url: str, static_url: str, stylesheets: Sequence[tuple[str, str]]
+    ) -> bytes:
+        """``html`` as a PDF, with ``stylesheets`` ((file, URL) pairs) as user stylesheets."""
+        fetcher = StaticOnlyURLFetcher(static_url=static_url)
+        sheets = [self._parsed(path, url, fetcher) for path, url in stylesheets]
+        fonts, faces = self._fonts, self._fonts.faces
+        try:
+            document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+            return document.write_pdf(pdf_variant="pdf/ua-1", stylesheets=sheets, font_config=fonts)
+        finally:
+            if fonts.faces != faces:
+                self._start_afresh()
+
+    def _parsed(self, path: str, url: str, fetcher: URLFetcher) -> weasyprint.CSS:
+        stat = os.stat(path)
+        stamp = (stat.st_size, stat.st_mtime_ns)
+        kept_stamp, sheet = self._sheets.get((path, url), (None, None))
+        if kept_stamp != stamp:
+            sheet = weasyprint.CSS(filename=path, base_url=url, url_fetcher=fetcher, font_config=self._fonts)
+            self._sheets[path, url] = stamp, sheet
+        return sheet
+
+
+def render_limited(
+    *, styles: Styles, html: str, base_url: str, static_url: str, stylesheets: Sequence[tuple[str, str]],
+    timeout: float, address_space: int,
+) -> bytes:  # fmt: skip
     """Render in this process (the renderer process: ``render_worker``) within the limits.
 
     Memory: the process may not grow beyond ``address_space`` bytes. CPU: ``timeout`` seconds
@@ -127,18 +185,30 @@ def render_limited(*, html: str, base_url: str, static_url: str, timeout: float,
     _set_soft_limit(resource.RLIMIT_CPU, math.ceil(cpu.ru_utime + cpu.ru_stime + timeout) + 5)
     _set_soft_limit(resource.RLIMIT_AS, address_space)
     try:
-        fetcher = StaticOnlyURLFetcher(static_url=static_url)
-        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-        return document.write_pdf(pdf_variant="pdf/ua-1")
+        return styles.pdf(html=html, base_url=base_url, static_url=static_url, stylesheets=stylesheets)
     finally:
         _set_soft_limit(resource.RLIMIT_AS, resource.RLIM_INFINITY)
         _set_soft_limit(resource.RLIMIT_CPU, resource.RLIM_INFINITY)
 
 
+def stylesheet_files(stylesheets: Sequence[str], static_url: str) -> list[tuple[str, str]]:
+    """Each static path's file and absolute URL; a missing one is logged and left out, as
+    WeasyPrint leaves out a linked stylesheet it cannot load."""
+    files = []
+    for relative in stylesheets:
+        if (path := static_file(relative)) is None:
+            logger.error("Handout stylesheet %s not found", relative)
+        else:
+            files.append((str(path), urljoin(static_url, relative)))
+    return files
+
+
 class Renderer(Protocol):
     """Turns HTML into PDF bytes within the given limits, or raises HandoutError."""
 
-    def render(self, *, html: str, base_url: str, timeout: float, memory_mb: int) -> bytes: ...
+    def render(
+        self, *, html: str, base_url: str, stylesheets: Sequence[str] = (), timeout: float, memory_mb: int
+    ) -> bytes: ...
 
 
 class WarmRenderer:
@@ -170,13 +240,16 @@ class WarmRenderer:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None and self._owner == os.getpid() else None
 
-    def render(self, *, html: str, base_url: str, timeout: float, memory_mb: int) -> bytes:
+    def render(
+        self, *, html: str, base_url: str, stylesheets: Sequence[str] = (), timeout: float, memory_mb: int
+    ) -> bytes:
         static_url = urljoin(base_url, settings.STATIC_URL)
+        request = (html, base_url, static_url, stylesheet_files(stylesheets, static_url), timeout, memory_mb)
         with self._lock:
-            outcome, payload = self._exchange((html, base_url, static_url, timeout, memory_mb), timeout)
+            outcome, payload = self._exchange(request, timeout)
             if outcome == "retire":  # too big for this render's memory: once more, in a fresh one
                 self.stop()
-                outcome, payload = self._exchange((html, base_url, static_url, timeout, memory_mb), timeout)
+                outcome, payload = self._exchange(request, timeout)
             self._renders += 1
             if outcome == "pdf":
                 if self._renders >= self.renders_per_process:
@@ -247,11 +320,16 @@ renderer: Renderer = WarmRenderer()
 atexit.register(renderer.stop)
 
 
-def pdf_render(*, html: str, base_url: str) -> bytes:
-    """Render HTML to PDF within CRAMPS_HANDOUT_TIMEOUT seconds and CRAMPS_HANDOUT_MEMORY_MB."""
+def pdf_render(*, html: str, base_url: str, stylesheets: Sequence[str] = ()) -> bytes:
+    """Render HTML to PDF within CRAMPS_HANDOUT_TIMEOUT seconds and CRAMPS_HANDOUT_MEMORY_MB.
+
+    ``stylesheets`` are static paths (``css/handout.css``), applied as user stylesheets (the
+    document's own styles win where both apply); the renderer process parses each once, not
+    once per render."""
     return renderer.render(
         html=html,
         base_url=base_url,
+        stylesheets=stylesheets,
         timeout=float(settings.CRAMPS_HANDOUT_TIMEOUT),
         memory_mb=int(settings.CRAMPS_HANDOUT_MEMORY_MB),
     )

@@ -39,8 +39,18 @@ def handout_site_url(request: HttpRequest) -> str:
     return site_root(settings.CRAMPS_SITE_URL or request.build_absolute_uri("/"))
 
 
-def _queue(handout: Handout) -> None:
-    tasks.render_handout.enqueue(handout.key)
+def _queue(handout: Handout) -> bool:
+    """Queue the render of a queued row. If the task queue refuses (Redis down, with the rq
+    backend) the row fails instead, so the reader is told to try again rather than wait."""
+    try:
+        tasks.render_handout.enqueue(handout.key)
+    except Exception:
+        logger.exception("Could not queue the render of handout %s", handout.key)
+        Handout.objects.filter(pk=handout.pk, state=HandoutState.QUEUED).update(
+            state=HandoutState.FAILED, error="The queue of PDFs to make is not available just now."
+        )
+        return False
+    return True
 
 
 def _requeue(handout: Handout, *, previous: str) -> bool:
@@ -126,6 +136,9 @@ def handouts_queue_for(document: Document, *, site_url: str) -> int:
             },
         )
         if created:
-            _queue(handout)
-            queued += 1
+            if _queue(handout):
+                queued += 1
+            else:
+                # No reader asked for it: the first one to ask queues it afresh.
+                handout.delete()
     return queued

@@ -1,7 +1,8 @@
 """Background work for handouts, through Django's Tasks API (``django.tasks`` from Django 6).
 
-With the database backend a worker (``python manage.py db_worker``) runs these; with the
-immediate backend (tests) they run as they are enqueued.
+A worker runs these: ``manage.py db_worker`` with the database backend, ``manage.py rqworker``
+with RQ (settings: CRAMPS_TASKS_BACKEND); with the immediate backend (tests) they run as they
+are enqueued. Arguments are plain strings and numbers, as every backend can store them.
 """
 
 from datetime import timedelta

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -82,12 +83,27 @@ def _bump_now(tokens: frozenset[str]) -> None:
         cache.set_many({_VERSION + token: version for token in tokens}, timeout=None)
 
 
+def documents_named(tokens: Iterable[str]) -> list[tuple[type, int]]:
+    """(model, pk) of each document token among ``tokens``."""
+    named = []
+    for token in tokens:
+        kind, _, rest = token.partition(":")
+        if kind == "doc":
+            label, _, pk = rest.rpartition(":")
+            named.append((apps.get_model(label), int(pk)))
+    return named
+
+
 def bump(*tokens: str) -> None:
     """Give ``tokens`` (and ``CONTENT``) a new version: now, and again when the transaction commits.
 
     Now, so that nothing rendered from here on is kept as current; on commit, so that a page
-    rendered meanwhile from the old rows is not kept either.
+    rendered meanwhile from the old rows is not kept either. The stored bodies of the documents
+    named are marked stale first (``cramps.pagebody``), whether or not the page cache is on.
     """
+    from ..pagebody import invalidate
+
+    invalidate(documents_named(tokens))
     if not enabled():
         return
     tokens = frozenset((*tokens, CONTENT))
@@ -105,12 +121,20 @@ def request_tokens(request: HttpRequest) -> frozenset[str]:
     return getattr(request, "_pagecache_tokens", None) or frozenset((CONTENT,))
 
 
-def is_current(clock: int, tokens: Iterable[str], until: float | None) -> bool:
-    """True while no token has been bumped since ``clock`` and ``until`` (a timestamp) has not passed."""
+def is_current(clock: int, tokens: Iterable[str], until: float | None, versions: dict | None = None) -> bool:
+    """True while no token has been bumped since ``clock`` and ``until`` (a timestamp) has not passed.
+
+    ``versions`` are the tokens' versions when the caller read them already (``version_keys``).
+    """
     if until is not None and time.time() >= until:
         return False
-    versions = cache.get_many([_VERSION + token for token in tokens])
+    if versions is None:
+        versions = cache.get_many(version_keys(tokens))
     return all(version <= clock for version in versions.values())
+
+
+def version_keys(tokens: Iterable[str]) -> list[str]:
+    return [_VERSION + token for token in tokens]
 
 
 def memo(name: str, tokens: Iterable[str], compute: Callable[[], object], *, until=None):
@@ -121,9 +145,11 @@ def memo(name: str, tokens: Iterable[str], compute: Callable[[], object], *, unt
     if not enabled():
         return compute()
     key = f"pagecache:memo:{design_version()}:{name}"
-    tokens = tuple(tokens)
-    entry = cache.get(key)
-    if entry is not None and is_current(entry["clock"], tokens, entry["until"]):
+    keys = version_keys(tokens)
+    # The entry and its tokens' versions in one round trip.
+    found = cache.get_many([key, *keys])
+    entry = found.pop(key, None)
+    if entry is not None and is_current(entry["clock"], tokens, entry["until"], found):
         return entry["value"]
     clock = clock_now()
     value = compute()

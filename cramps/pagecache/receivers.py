@@ -5,7 +5,8 @@ a related page or its citation rows change (``cramps.citing.citations_sync`` bum
 rows); a reference's, and those of the pages citing it, when it is saved, deleted or written
 by an import. Every document change
 also moves ``DOCUMENTS`` (lists) and the tokens of its related pages (they list it); every
-reference change moves ``REFERENCES``. ``QuerySet.update()`` and ``bulk_create()`` send no
+reference change moves ``REFERENCES``. These run whether or not the page cache is on: the
+stored page bodies (``cramps.pagebody``) follow the same document tokens. ``QuerySet.update()`` and ``bulk_create()`` send no
 signals: code using them on content bumps itself (``make_scale_data`` clears the cache).
 """
 
@@ -19,7 +20,7 @@ from references.signals import references_written
 from ..models import Article, Citation, Document, Nutrient
 from ..services import DOCUMENT_MODELS, INLINES
 from ..signals import document_changed, document_published
-from .core import DOCUMENTS, REFERENCES, bump, document_token, enabled, reference_token
+from .core import DOCUMENTS, REFERENCES, bump, document_token, reference_token
 
 
 def document_tokens(document: Document) -> list[str]:
@@ -38,8 +39,7 @@ def document_tokens(document: Document) -> list[str]:
 
 
 def document_bump(document: Document) -> None:
-    if enabled():
-        bump(*document_tokens(document))
+    bump(*document_tokens(document))
 
 
 def _document_changed(sender, document: Document, **kwargs) -> None:
@@ -52,8 +52,7 @@ def _document_saved(sender, instance: Document, **kwargs) -> None:
 
 def _document_deleting(sender, instance: Document, **kwargs) -> None:
     # Related pages are known only before the rows linking them go.
-    if enabled():
-        instance._pagecache_tokens = document_tokens(instance)
+    instance._pagecache_tokens = document_tokens(instance)
 
 
 def _document_deleted(sender, instance: Document, **kwargs) -> None:
@@ -76,8 +75,6 @@ def _tagged_item_changed(sender, instance: TaggedItem, **kwargs) -> None:
 
 def _tag_saved(sender, instance: Tag, raw: bool = False, **kwargs) -> None:
     """A renamed tag shows on every page carrying it."""
-    if not enabled():
-        return
     tokens = [DOCUMENTS]
     for content_type_id, object_id in TaggedItem.objects.filter(tag=instance).values_list(
         "content_type_id", "object_id"
@@ -89,7 +86,7 @@ def _tag_saved(sender, instance: Tag, raw: bool = False, **kwargs) -> None:
 
 
 def _related_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
-    if action not in ("post_add", "post_remove", "pre_clear") or not enabled():
+    if action not in ("post_add", "post_remove", "pre_clear"):
         return
     other = Article if reverse else Nutrient
     tokens = [document_token(instance), DOCUMENTS]
@@ -101,7 +98,7 @@ def _related_changed(sender, instance, action: str, reverse: bool, pk_set, **kwa
 
 
 def _reference_renaming(sender, instance: Reference, raw: bool = False, **kwargs) -> None:
-    if not raw and instance.pk is not None and enabled():
+    if not raw and instance.pk is not None:
         instance._pagecache_old_key = instance.stored_key()
 
 
@@ -115,15 +112,11 @@ def _citing_tokens(references) -> list[str]:
 
 
 def _reference_changed(sender, instance: Reference, **kwargs) -> None:
-    if not enabled():
-        return
     keys = {instance.key, getattr(instance, "_pagecache_old_key", None) or instance.key}
     bump(REFERENCES, *(reference_token(key) for key in keys), *_citing_tokens([instance.pk]))
 
 
 def _references_written(sender, created: list[str] = (), updated: list[str] = (), **kwargs) -> None:
-    if not enabled():
-        return
     keys = [*created, *updated]
     citing = _citing_tokens(Reference.objects.filter(key__in=keys).values("pk"))
     bump(REFERENCES, *(reference_token(key) for key in keys), *citing)

@@ -29,10 +29,11 @@ def production(tmp_path, database=None, **env) -> dict[str, str]:
             "DJANGO_STATIC_ROOT": str(tmp_path / "static"), "DJANGO_MEDIA_ROOT": str(tmp_path / "media"), **env}  # fmt: skip
 
 
-def test_production_settings_pass_check_deploy(tmp_path):
+@pytest.mark.parametrize("tasks", ["database", "rq"])
+def test_production_settings_pass_check_deploy(tmp_path, tasks):
     script = "from django.core.management import call_command\ncall_command('check', deploy=True, fail_level='WARNING')"
 
-    result = run_django(script, **production(tmp_path))
+    result = run_django(script, **production(tmp_path, CRAMPS_TASKS_BACKEND=tasks))
 
     assert "System check identified no issues" in result.stdout
 

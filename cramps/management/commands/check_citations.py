@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cramps.citing import citations_drift
 from cramps.integrity import all_broken_citations, broken_summary_citations
 from cramps.models import Citation
+from cramps.pagebody import invalidate_all
 from cramps.services import DOCUMENT_MODELS, documents_repair, inline_prefetches, study_summaries_repair
 from references.integrity import find_duplicates, malformed_identifiers
 from references.models import Reference
@@ -27,6 +28,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"Repaired {document.kind_label.lower()} “{document}”.")
             for reference in study_summaries_repair():
                 self.stdout.write(f"Repaired the study summary of @{reference.key}.")
+            # Pages are rendered again from what is now stored.
+            invalidate_all()
         references = list(Reference.objects.order_by("key"))
         known = {reference.key: reference for reference in references}
         cited = set(Citation.objects.values_list("reference_id", flat=True))

@@ -55,7 +55,7 @@ def backwards(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cramps", "0011_list_and_search_indexes"),
+        ("cramps", "0012_page_body"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
