@@ -24,6 +24,10 @@ WARM_UP_HTML = (
 )
 WARM_UP_BASE = "http://renderer.invalid/"
 WARM_UP_MB = 512
+# Address space a render may reserve beyond its ``memory_mb`` for the helper threads Pango and
+# GLib start (8 MB of stack reserved each, hardly touched): a tight limit must not make their
+# creation fail, which aborts the whole process instead of raising MemoryError.
+THREAD_STACKS_MB = 64
 MB = 1024 * 1024
 
 
@@ -58,7 +62,8 @@ def serve(connection: Connection) -> None:
             return
         try:
             pdf = render_limited(styles=styles, html=html, base_url=base_url, static_url=static_url,
-                                 stylesheets=stylesheets, timeout=timeout, address_space=limit)  # fmt: skip
+                                 stylesheets=stylesheets, timeout=timeout,
+                                 address_space=limit + THREAD_STACKS_MB * MB)  # fmt: skip
             connection.send(("pdf", pdf))
         except MemoryError:
             connection.send(("error", f"MemoryError: the render needed more than {memory_mb} MB"))
