@@ -13,7 +13,6 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -21,6 +20,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date
 
 from ..dbrouter import primary_reads
+from . import entries
 from .core import (
     CachedPage,
     clock_now,
@@ -29,7 +29,6 @@ from .core import (
     is_current,
     next_publication,
     request_tokens,
-    store,
 )
 
 HIT_HEADER = "X-Page-Cache"
@@ -103,8 +102,8 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = _key(request, options) if enabled() else None
         if key is not None:
-            entry = cache.get(key)
-            if entry is not None and is_current(entry["clock"], entry["tokens"], entry["until"]):
+            entry, versions = entries.read(key)
+            if entry is not None and is_current(entry["clock"], entry["tokens"], entry["until"], versions):
                 return _from_entry(request, entry)
         clock = clock_now() if key is not None and request.method == "GET" else None
         if clock is None:
@@ -136,7 +135,7 @@ class PageCacheMiddleware:
                 "tokens": tuple(request_tokens(request)),
                 "until": until.timestamp() if until is not None else None,
             }
-            store(key, entry)
+            entries.write(key, entry)
             response[HIT_HEADER] = "miss"
         return (
             get_conditional_response(

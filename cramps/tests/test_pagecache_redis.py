@@ -1,0 +1,66 @@
+"""The page cache on a real Redis: a hit reads the entry and its tokens' versions in one round trip,
+and a missing or wrong companion key never lets a stale page through.
+
+Runs Django in a process of its own configured by REDIS_URL, against a redis-server of the
+test's own (the shared Redis is never touched).
+"""
+
+import json
+
+from .conftest import run_django
+
+SCRIPT = """
+import json
+from django.core.cache import cache
+from django.test import Client
+from django_redis import get_redis_connection
+from cramps.tests.factories import make_article, make_reference
+
+reference = make_reference(key="rude1998", title="Magnesium deficiency")
+make_article(title="Night cramps", slug="night", body="Text [@rude1998].")
+client, redis, report = Client(), get_redis_connection("default"), {}
+
+def visit(label):
+    response = client.get("/articles/night/")
+    report[label] = [response.headers.get("X-Page-Cache"), reference.title in response.content.decode()]
+
+def edit(title):
+    reference.title = title
+    reference.save()
+
+def companions():
+    return [key for key in redis.keys("*pagecache:page:*:versions")]
+
+visit("first")
+visit("again")
+report["companions"] = len(companions())
+edit("Serum magnesium in cramps")
+visit("after an edit")
+visit("then")
+for key in companions():
+    redis.delete(key)  # evicted
+edit("Magnesium in older adults")
+visit("no companion, after an edit")
+visit("no companion, then")
+for key in companions():
+    redis.set(key, "")  # names no token
+edit("Magnesium and quinine")
+visit("wrong companion, after an edit")
+print(json.dumps(report))
+"""
+
+
+def test_hits_and_invalidation_on_redis(redis_server, sqlite_file, tmp_path):
+    result = run_django(SCRIPT, REDIS_URL=redis_server.url, DATABASE_URL=f"sqlite:///{sqlite_file}",
+                        DJANGO_MEDIA_ROOT=str(tmp_path / "media"), CRAMPS_PAGE_CACHE_SECONDS="600",
+                        CRAMPS_TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend")  # fmt: skip
+
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["first"] == ["miss", True]
+    assert report["again"] == ["hit", True]
+    assert report["companions"] == 1
+    assert report["after an edit"] == ["miss", True]
+    assert report["then"] == ["hit", True]
+    assert report["no companion, after an edit"] == ["miss", True]
+    assert report["no companion, then"] == ["hit", True]
+    assert report["wrong companion, after an edit"] == ["miss", True]
