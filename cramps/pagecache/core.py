@@ -163,11 +163,17 @@ def _timestamp(moment: datetime | None) -> float | None:
     return moment.timestamp() if moment is not None else None
 
 
-def store(key: str, entry: dict) -> None:
-    """Keep ``entry`` for at most CRAMPS_PAGE_CACHE_SECONDS, and not past its ``until``."""
+def lifetime(entry: dict) -> float:
+    """Seconds ``entry`` may be kept: CRAMPS_PAGE_CACHE_SECONDS at most, and not past its ``until``."""
     timeout = settings.CRAMPS_PAGE_CACHE_SECONDS
     if entry["until"] is not None:
         timeout = min(timeout, entry["until"] - time.time())
+    return timeout
+
+
+def store(key: str, entry: dict) -> None:
+    """Keep ``entry`` for its ``lifetime`` (not at all when that is under a second)."""
+    timeout = lifetime(entry)
     if timeout >= 1:
         cache.set(key, entry, timeout=int(timeout))
 

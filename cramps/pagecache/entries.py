@@ -9,12 +9,10 @@ check is never skipped.
 """
 
 import logging
-import time
 
-from django.conf import settings
 from django.core.cache import cache
 
-from .core import store, version_keys
+from .core import lifetime, store, version_keys
 
 logger = logging.getLogger("cramps.cache")
 # django-redis's words for a failed call it ignored (settings.DJANGO_REDIS_LOGGER): one message,
@@ -81,16 +79,9 @@ def write(key: str, entry: dict) -> None:
         try:
             # A few seconds longer than the entry: an entry never outlives its companion.
             client.get_client(write=True).set(
-                cache.make_key(key + _COMPANION), _names(entry), ex=_seconds(entry) + 5
+                cache.make_key(key + _COMPANION), _names(entry), ex=max(int(lifetime(entry)), 1) + 5
             )
         except Exception:
             logger.exception(IGNORED)
             return
     store(key, entry)
-
-
-def _seconds(entry: dict) -> int:
-    timeout = settings.CRAMPS_PAGE_CACHE_SECONDS
-    if entry["until"] is not None:
-        timeout = min(timeout, entry["until"] - time.time())
-    return max(int(timeout), 1)
