@@ -26,7 +26,6 @@ from .core import (
     clock_now,
     design_version,
     enabled,
-    is_current,
     next_publication,
     request_tokens,
 )
@@ -102,8 +101,8 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = _key(request, options) if enabled() else None
         if key is not None:
-            entry, versions = entries.read(key)
-            if entry is not None and is_current(entry["clock"], entry["tokens"], entry["until"], versions):
+            entry = entries.current(key)
+            if entry is not None:
                 return _from_entry(request, entry)
         clock = clock_now() if key is not None and request.method == "GET" else None
         if clock is None:

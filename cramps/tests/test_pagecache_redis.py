@@ -1,5 +1,5 @@
-"""The page cache on a real Redis: a hit reads the entry and its tokens' versions in one round trip,
-and a missing or wrong companion key never lets a stale page through.
+"""The page cache on a real Redis: a hit reads and checks the entry against its tokens' versions in
+one round trip, and a missing or wrong companion key never lets a stale page through.
 
 Runs Django in a process of its own configured by REDIS_URL, against a redis-server of the
 test's own (the shared Redis is never touched).
@@ -46,6 +46,12 @@ for key in companions():
     redis.set(key, "")  # names no token
 edit("Magnesium and quinine")
 visit("wrong companion, after an edit")
+visit("wrong companion replaced")
+for key in companions():
+    # Another render's companion: a later clock and no tokens, which would pass every check.
+    redis.set(key, "0123456789abcdef 99999999999999")
+edit("Magnesium and leg cramps")
+visit("another render's companion, after an edit")
 print(json.dumps(report))
 """
 
@@ -64,3 +70,5 @@ def test_hits_and_invalidation_on_redis(redis_server, sqlite_file, tmp_path):
     assert report["no companion, after an edit"] == ["miss", True]
     assert report["no companion, then"] == ["hit", True]
     assert report["wrong companion, after an edit"] == ["miss", True]
+    assert report["wrong companion replaced"] == ["hit", True]
+    assert report["another render's companion, after an edit"] == ["miss", True]
