@@ -136,7 +136,8 @@ class DocumentDetailView(DetailView):
         slots = pagebody.slots_of(document, body.links)
         context["body"] = body.html(slots)
         context["description"], context["share"] = body.description, mark_safe(body.share)
-        pagecache.depends(self.request, *body.tokens)
+        # The related lists show other pages: any page's change may change them.
+        pagecache.depends(self.request, *body.tokens, pagecache.DOCUMENTS)
         return context
 
     def render_to_response(self, context, **response_kwargs):

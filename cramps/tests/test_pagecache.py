@@ -94,7 +94,7 @@ def test_a_reference_import_changes_the_pages_citing_what_it_updated(client, sit
     assert fetch(client, "/articles/other/")[1] == "hit"
 
 
-def test_editing_a_page_changes_it_its_lists_and_its_related_pages_only(client, site):
+def test_editing_a_page_changes_it_its_lists_and_the_pages_that_may_list_it(client, site):
     for url in PUBLIC + ["/articles/other/"]:
         fetch(client, url)
     article = site["article"]
@@ -106,7 +106,9 @@ def test_editing_a_page_changes_it_its_lists_and_its_related_pages_only(client, 
         response, state = fetch(client, url)
         assert state == "miss", url
         assert "Cramps at night" in response.content.decode(), url
-    assert fetch(client, "/articles/other/")[1] == "hit"
+    # Its related lists may now list it (by a shared tag); the reference list shows no page.
+    assert fetch(client, "/articles/other/")[1] == "miss"
+    assert fetch(client, "/references/")[1] == "hit"
 
 
 def test_inline_rows_and_tags_change_the_cached_page(client, site):
@@ -210,3 +212,12 @@ def test_pages_are_not_cached_when_the_cache_is_off(client, site, settings):
     response, state = fetch(client, "/articles/night/")
     assert state is None and "Fresh every time" in response.content.decode()
     assert "cookie" not in response.headers.get("Vary", "").lower()
+
+
+def test_a_new_page_sharing_a_tag_shows_on_the_cached_pages_it_relates_to(client, site):
+    fetch(client, "/articles/night/")
+
+    make_article(title="Sleep and cramps", slug="sleep-and-cramps", body="Text.", tags=["sleep"])
+
+    response, state = fetch(client, "/articles/night/")
+    assert state == "miss" and "Sleep and cramps" in response.content.decode()
