@@ -681,6 +681,12 @@ class PageBody(models.Model):
     tokens = models.JSONField(default=list)
     # The tag and related-nutrient ids the page's related lists are found from (``related.Links``).
     links = models.JSONField(default=dict)
+    # The whole public page as served, related lists included ("" = none kept): current while the
+    # stamp matches, ``SiteVersion`` "documents" is still ``page_version`` and ``page_until`` (the
+    # next scheduled publication when it was rendered) has not passed.
+    page = models.TextField(blank=True)
+    page_version = models.PositiveBigIntegerField(null=True, blank=True)
+    page_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -732,3 +738,20 @@ class Transition(models.Model):
 # The About / editorial policy page.
 from .about import AboutPage  # noqa: E402, F401
 from .handouts.models import Handout, HandoutState  # noqa: E402, F401
+
+
+class SiteVersion(models.Model):
+    """A counter that moves whenever something many pages show changes; one row per ``name``.
+
+    "documents" moves with every change to any article or nutrient (``pagebody.invalidate``), in
+    the changing transaction: a stored page's related lists are current while it has not moved.
+    Kept in the database, not the cache, so that a page reads it in the same query as its row.
+    """
+
+    DOCUMENTS = "documents"
+
+    name = models.CharField(primary_key=True, max_length=32)
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} version {self.version}"

@@ -16,22 +16,31 @@ UPDATE; or an INSERT that loses to the row ``invalidate`` created). A new design
 code: ``pagecache.design_version``) or a page going public changes the stamp itself.
 ``QuerySet.update()`` of content sends no signal: ``invalidate_all`` is the remedy (run by
 ``migrate`` and ``check_citations --fix``).
+
+A public page is then kept whole, as served (``kept``), so that showing it again reads one
+row and renders nothing (``stored_page``). Its related lists show other pages, so it is current
+only while ``SiteVersion`` "documents", which every document change moves in its own
+transaction and which the page reads in the same query, is the version it was rendered at, and
+until the next scheduled publication it was rendered before.
 """
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import F, prefetch_related_objects
-from django.http import HttpRequest
+from django.db.models.expressions import RawSQL
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from . import pagecache
 from .citing import citation_context
-from .models import Article, Document, Nutrient, PageBody
+from .models import Article, Document, Nutrient, PageBody, SiteVersion
 from .related import Links, related_shown
 from .services import INLINES
 from .sharing import jsonld_script, page_jsonld, public_url
@@ -42,20 +51,63 @@ from .templatetags.cramps import teaser
 _SLOT = re.compile(r"<!--cramps:slot:(\w+)-->")
 SLOTS = {name: mark_safe(f"<!--cramps:slot:{name}-->") for name in ("toc", "related")}
 
-_FIELDS = {
+# What showing a kept page needs: of the document's own row, and of its ``PageBody``.
+ROW_FIELDS = ("pk", "title", "slug", "status", "publish_at", "created")
+_PAGE_FIELDS = {
     "body_generation": "generation",
     "body_stamp": "stamp",
+    "body_tokens": "tokens",
+    "body_page": "page",
+    "body_page_version": "page_version",
+    "body_page_until": "page_until",
+}
+# What filling the body's slots needs besides (read with the page by ``with_body``, else by
+# ``body_of`` when the kept page is not current).
+_BODY_FIELDS = {
     "body_parts": "parts",
     "body_description": "description",
     "body_share": "share_html",
-    "body_tokens": "tokens",
     "body_links": "links",
 }
 
 
+# The documents version as a scalar subquery. Written out (a constant, names quoted by the
+# connection), because ``Subquery`` of a queryset is compiled again for each page request.
+_DOCUMENTS_VERSION = RawSQL(
+    f"SELECT {connection.ops.quote_name('version')} FROM {connection.ops.quote_name(SiteVersion._meta.db_table)} "
+    f"WHERE {connection.ops.quote_name('name')} = %s",
+    (SiteVersion.DOCUMENTS,),
+    output_field=SiteVersion._meta.get_field("version"),
+)
+
+
+def with_page(queryset):
+    """``queryset``'s documents, only ``ROW_FIELDS``, with each one's kept page and the documents
+    version read in the same query (a LEFT JOIN): all that showing a current kept page needs."""
+    return _annotated(queryset.only(*ROW_FIELDS), _PAGE_FIELDS)
+
+
 def with_body(queryset):
-    """``queryset`` with each document's stored body read in the same query (a LEFT JOIN)."""
-    return queryset.annotate(**{name: F(f"page_bodies__{field}") for name, field in _FIELDS.items()})
+    """``queryset`` with each document's stored body and kept page, and the documents version,
+    read in the same query (a LEFT JOIN)."""
+    return _annotated(queryset, {**_PAGE_FIELDS, **_BODY_FIELDS})
+
+
+def for_request(request: HttpRequest, queryset):
+    """``with_page`` for a reader, whose kept page is most likely current; ``with_body`` for a
+    signed-in user, who is never served one (``stored_page``)."""
+    return with_body(queryset) if _signed_in(request) else with_page(queryset)
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    return request.user.is_authenticated
+
+
+def _annotated(queryset, fields: dict[str, str]):
+    return queryset.annotate(
+        documents_version=_DOCUMENTS_VERSION,
+        **{name: F(f"page_bodies__{field}") for name, field in fields.items()},
+    )
 
 
 @dataclass
@@ -78,17 +130,71 @@ class Body:
 
 
 def body_of(request: HttpRequest, document: Document) -> Body:
-    """The document's body: stored if current (``document`` from ``with_body``), else rendered and stored."""
-    url = public_url(request, document.get_absolute_url()) if document.is_public else ""
+    """The document's body: stored if current (``document`` from ``with_body`` or
+    ``with_page``), else rendered and stored."""
+    url = _public_url(request, document)
     stamp = _stamp(document, url)
-    if getattr(document, "body_stamp", None) == stamp:
+    if getattr(document, "body_stamp", None) == stamp and _body_fields_read(document):
         links = Links(**document.body_links)
         return Body(
             document.body_parts, document.body_description, document.body_share, document.body_tokens, links
         )
-    body = render_body(document, url)
+    # A document read by ``with_page`` lacks what the body shows.
+    source = type(document)._base_manager.get(pk=document.pk) if document.get_deferred_fields() else document
+    body = render_body(source, url)
     _store(document, body, stamp, getattr(document, "body_generation", None))
     return body
+
+
+def _body_fields_read(document: Document) -> bool:
+    """Read the body's ``_BODY_FIELDS`` onto a document from ``with_page``; False: no row now."""
+    if hasattr(document, "body_parts"):
+        return True
+    content_type = ContentType.objects.get_for_model(document)
+    row = PageBody.objects.filter(content_type=content_type, object_id=document.pk)
+    values = row.values(*_BODY_FIELDS.values()).first()
+    for name, field in _BODY_FIELDS.items():
+        setattr(document, name, values[field] if values else None)
+    return values is not None
+
+
+def stored_page(request: HttpRequest, document: Document) -> str | None:
+    """The whole page kept for ``document`` (read by ``with_page``) if it is current, else None.
+
+    Never for a signed-in user: editors see each page rendered as the database is now.
+    """
+    page = getattr(document, "body_page", "")
+    if not page or request.GET or document.body_page_version != document.documents_version:
+        return None
+    if document.body_page_until is not None and document.body_page_until <= timezone.now():
+        return None
+    if not document.is_public or _signed_in(request):
+        return None
+    return page if document.body_stamp == _stamp(document, _public_url(request, document)) else None
+
+
+def kept(request: HttpRequest, document: Document, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """``render()``, the page for ``document`` (read by ``with_page``) rendered for this request,
+    kept for the readers after this one (``stored_page``) unless something it shows changed
+    since ``document`` was read."""
+    version = getattr(document, "documents_version", None)
+    if version is None or request.GET or not document.is_public or _signed_in(request):
+        return render()
+    # Read before rendering: a page going public while this one renders then still ends it.
+    until = pagecache.next_publication(cached=False)
+    response = render()
+    if response.status_code == 200:
+        PageBody.objects.filter(
+            content_type=ContentType.objects.get_for_model(document),
+            object_id=document.pk,
+            generation=getattr(document, "body_generation", None) or 0,
+            stamp=_stamp(document, _public_url(request, document)),
+        ).update(page=response.content.decode(), page_version=version, page_until=until)
+    return response
+
+
+def _public_url(request: HttpRequest, document: Document) -> str:
+    return public_url(request, document.get_absolute_url()) if document.is_public else ""
 
 
 def _stamp(document: Document, url: str) -> str:
@@ -115,9 +221,13 @@ def render_body(document: Document, url: str) -> Body:
     return Body(_SLOT.split(html), teaser(document.summary_html), share, tokens, Links.of(document))
 
 
+# A body stored or marked stale drops the page kept with it: the stamp alone names no content.
+_NO_PAGE = {"page": "", "page_version": None, "page_until": None}
+
+
 def _store(document: Document, body: Body, stamp: str, generation: int | None) -> None:
     values = {"stamp": stamp, "parts": body.parts, "description": body.description, "share_html": body.share,
-              "tokens": body.tokens, "links": asdict(body.links)}  # fmt: skip
+              "tokens": body.tokens, "links": asdict(body.links), **_NO_PAGE}  # fmt: skip
     content_type = ContentType.objects.get_for_model(document)
     if generation is None:
         # No row yet: a change made since created one (``invalidate``), and this insert loses.
@@ -129,8 +239,11 @@ def _store(document: Document, body: Body, stamp: str, generation: int | None) -
         ).update(**values)
 
 
-def invalidate(documents: Iterable[tuple[type[Document], int]]) -> None:
-    """Mark the stored bodies of ``documents`` ((model, pk) pairs) stale, creating rows they lack."""
+def invalidate(documents: Iterable[tuple[type[Document], int]], *, any_document: bool = False) -> None:
+    """Mark the stored bodies of ``documents`` ((model, pk) pairs) stale, creating rows they lack;
+    ``any_document``: a document changed, so every kept page's related lists may have too."""
+    if any_document:
+        _documents_changed()
     by_model: dict[type[Document], set[int]] = {}
     for model, pk in documents:
         by_model.setdefault(model, set()).add(pk)
@@ -141,33 +254,34 @@ def invalidate(documents: Iterable[tuple[type[Document], int]]) -> None:
             [PageBody(content_type=content_type, object_id=pk) for pk in existing], ignore_conflicts=True
         )
         PageBody.objects.filter(content_type=content_type, object_id__in=pks).update(
-            generation=F("generation") + 1, stamp=""
+            generation=F("generation") + 1, stamp="", **_NO_PAGE
         )
 
 
 def invalidate_all() -> None:
     """Mark every stored body stale (after changes no signal announced, such as a data migration)."""
-    PageBody.objects.update(generation=F("generation") + 1, stamp="")
+    _documents_changed()
+    PageBody.objects.update(generation=F("generation") + 1, stamp="", **_NO_PAGE)
+
+
+def _documents_changed() -> None:
+    if not SiteVersion.objects.filter(name=SiteVersion.DOCUMENTS).update(version=F("version") + 1):
+        SiteVersion.objects.bulk_create(
+            [SiteVersion(name=SiteVersion.DOCUMENTS, version=1)], ignore_conflicts=True
+        )
 
 
 def slots_of(document: Document, links: Links) -> dict[str, str]:
     """The HTML for the body's slots: the related lists and their contents entries.
 
-    Kept in the page cache's memo until any document changes or the next scheduled page goes
-    public: the lists show other pages, so no save of this one alone can tell when they change.
+    Rendered from the database as it is now (two queries), never from a cache: a page kept by
+    ``kept`` must show rows at least as new as the documents version it is kept with.
     """
-
-    def compute() -> dict[str, str]:
-        name = type(document)._meta.model_name
-        context = {
-            "object": document,
-            name: document,
-            "related_articles": related_shown(document, Article, links),
-            "related_nutrients": related_shown(document, Nutrient, links),
-        }
-        return {slot: render_to_string(f"cramps/slots/{name}_{slot}.html", context) for slot in SLOTS}
-
-    memo_name = f"slots:{pagecache.document_token(document)}"
-    return pagecache.memo(
-        memo_name, [pagecache.DOCUMENTS], compute, until=lambda _: pagecache.next_publication()
-    )
+    name = type(document)._meta.model_name
+    context = {
+        "object": document,
+        name: document,
+        "related_articles": related_shown(document, Article, links),
+        "related_nutrients": related_shown(document, Nutrient, links),
+    }
+    return {slot: render_to_string(f"cramps/slots/{name}_{slot}.html", context) for slot in SLOTS}

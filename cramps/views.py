@@ -119,15 +119,32 @@ class PublishedListView(ListView):
 class DocumentDetailView(DetailView):
     """One article or nutrient page with its numbered citations and reference list.
 
-    The body comes stored with the page's row (``cramps.pagebody``); only the related lists are
-    rendered per request. Staff may preview drafts and scheduled pages (shown with a banner);
-    others get 404.
+    A public page is served as kept whole in the database when still current
+    (``pagebody.stored_page``); otherwise its body comes stored with the page's row, only the
+    related lists are rendered, and the page is kept for the next reader (``pagebody.kept``).
+    Staff may preview drafts and scheduled pages (shown with a banner); others get 404.
     """
 
     cached_page = pagecache.CachedPage()
 
     def get_queryset(self):
-        return pagebody.with_body(self.model.objects.visible_to(self.request.user))
+        return pagebody.for_request(self.request, self.model.objects.visible_to(self.request.user))
+
+    def get(self, request, *args, **kwargs):
+        self.object = document = self.get_object()
+        page = pagebody.stored_page(request, document)
+        if page is not None:
+            self._depends(document.body_tokens)
+            return HttpResponse(page)
+        return pagebody.kept(
+            request,
+            document,
+            lambda: self.render_to_response(self.get_context_data(object=document)).render(),
+        )
+
+    def _depends(self, body_tokens) -> None:
+        # The related lists show other pages: any page's change may change them.
+        pagecache.depends(self.request, *body_tokens, pagecache.DOCUMENTS)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -136,8 +153,7 @@ class DocumentDetailView(DetailView):
         slots = pagebody.slots_of(document, body.links)
         context["body"] = body.html(slots)
         context["description"], context["share"] = body.description, mark_safe(body.share)
-        # The related lists show other pages: any page's change may change them.
-        pagecache.depends(self.request, *body.tokens, pagecache.DOCUMENTS)
+        self._depends(body.tokens)
         return context
 
     def render_to_response(self, context, **response_kwargs):

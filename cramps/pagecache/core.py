@@ -99,11 +99,12 @@ def bump(*tokens: str) -> None:
 
     Now, so that nothing rendered from here on is kept as current; on commit, so that a page
     rendered meanwhile from the old rows is not kept either. The stored bodies of the documents
-    named are marked stale first (``cramps.pagebody``), whether or not the page cache is on.
+    named (and, with ``DOCUMENTS``, every stored page's related lists) are marked stale first
+    (``cramps.pagebody``), whether or not the page cache is on.
     """
     from ..pagebody import invalidate
 
-    invalidate(documents_named(tokens))
+    invalidate(documents_named(tokens), any_document=DOCUMENTS in tokens)
     if not enabled():
         return
     tokens = frozenset((*tokens, CONTENT))
@@ -178,8 +179,12 @@ def store(key: str, entry: dict) -> None:
         cache.set(key, entry, timeout=int(timeout))
 
 
-def next_publication() -> datetime | None:
-    """When the next scheduled page becomes public (what every page may then show changes)."""
+def next_publication(*, cached: bool = True) -> datetime | None:
+    """When the next scheduled page becomes public (what every page may then show changes).
+
+    ``cached=False``: read from the database now, not from the memo, which may lag a commit by
+    the moment before its on-commit bump (``pagebody.kept`` keeps pages beyond that).
+    """
     from django.utils import timezone
 
     from ..services import DOCUMENT_MODELS
@@ -195,6 +200,8 @@ def next_publication() -> datetime | None:
         ]
         return min((moment for moment in times if moment is not None), default=None)
 
+    if not cached:
+        return compute()
     return memo("next-publication", [DOCUMENTS], compute, until=lambda moment: moment)
 
 

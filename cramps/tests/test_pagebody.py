@@ -1,15 +1,19 @@
 """Stored page bodies: a page is shown from one row, and whatever path changes what it shows, readers see the change."""
 
+import time
+
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection
+from django.http import HttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag
 
 from cramps import pagebody
-from cramps.models import Article, FoodSource, KeyPoint, Nutrient, PageBody, Status
+from cramps.models import Article, FoodSource, KeyPoint, Nutrient, PageBody, SiteVersion, Status
 from references.models import Reference
 
 from .factories import make_article, make_nutrient, make_reference
@@ -46,12 +50,18 @@ def queries_for(client, url: str) -> int:
     return len(queries)
 
 
-def test_a_page_seen_once_is_then_read_from_one_row_plus_its_related_lists(client, page):
+def test_a_page_seen_once_is_then_read_from_one_row(client, page):
     first = queries_for(client, page.get_absolute_url())
-    # The document joined with its stored body, then one query per related list (the page cache,
-    # off here, would keep those too).
-    assert queries_for(client, page.get_absolute_url()) == 3 < first
-    assert PageBody.objects.exclude(stamp="").count() == 1
+    # The document joined with its stored page (and the documents version): nothing rendered.
+    assert queries_for(client, page.get_absolute_url()) == 1 < first
+    assert PageBody.objects.exclude(stamp="").exclude(page="").count() == 1
+
+
+def test_signed_in_users_get_the_page_rendered_from_its_body_and_related_lists(admin_client, page):
+    queries_for(admin_client, page.get_absolute_url())
+    # The session and the user, the document joined with its stored body, then one query per
+    # related list (the page cache, off here, would keep those); nothing stored for readers.
+    assert queries_for(admin_client, page.get_absolute_url()) == 5
 
 
 # Each way of changing what the page shows returns a text the page must then show.
@@ -141,3 +151,67 @@ def test_a_deleted_page_takes_its_stored_body_with_it(client, page):
     text_of(client, page.get_absolute_url())
     page.delete()
     assert not PageBody.objects.filter(object_id=page.pk, content_type__model="article").exists()
+
+
+# The whole page kept for readers: its related lists show other pages.
+
+
+def test_a_new_page_sharing_a_tag_shows_on_a_kept_page(client, page):
+    text_of(client, page.get_absolute_url())
+    assert queries_for(client, page.get_absolute_url()) == 1
+
+    make_article(title="Sleep position and cramps", slug="sleep-position", body="Text.", tags=["sleep"])
+
+    assert "Sleep position and cramps" in text_of(client, page.get_absolute_url())
+
+
+def test_a_kept_page_ends_when_a_page_it_would_list_goes_public(client, page):
+    publish_at = timezone.now() + timezone.timedelta(seconds=1.5)
+    make_article(title="Scheduled sleep page", slug="scheduled", body="Text.", tags=["sleep"],
+                 publish_at=publish_at)  # fmt: skip
+    assert "Scheduled sleep page" not in text_of(client, page.get_absolute_url())
+    assert queries_for(client, page.get_absolute_url()) == 1
+
+    time.sleep(max(0.0, (publish_at - timezone.now()).total_seconds()) + 0.1)
+
+    assert "Scheduled sleep page" in text_of(client, page.get_absolute_url())
+
+
+def test_a_page_rendered_from_rows_read_before_a_change_is_not_kept(client, page):
+    url = page.get_absolute_url()
+    text_of(client, url)
+    for change in (_edit_title, _edit_cited_reference, _add_related_page):
+        reader = pagebody.with_page(Article.objects.filter(pk=page.pk)).get()
+        request = RequestFactory().get(url)
+        request.user = AnonymousUser()
+        expected = change(page)
+
+        pagebody.kept(request, reader, lambda: HttpResponse("<p>Rendered before the change</p>"))
+
+        shown = text_of(client, url)
+        assert "Rendered before the change" not in shown and expected in shown, change.__name__
+
+
+def _add_related_page(article):
+    make_nutrient(title="Potassium", slug="potassium", body="A mineral.", tags=["sleep"])
+    return "Potassium"
+
+
+def test_a_page_asked_for_with_a_query_string_is_rendered_and_not_kept(client, page):
+    url = page.get_absolute_url()
+    text_of(client, url + "?utm_source=leaflet")
+    assert not PageBody.objects.exclude(page="").exists()
+    text_of(client, url)
+    assert queries_for(client, url + "?utm_source=leaflet") > 1
+
+
+def test_the_documents_version_row_is_made_again_if_lost(client, page):
+    SiteVersion.objects.all().delete()
+    text_of(client, page.get_absolute_url())
+    assert not PageBody.objects.exclude(page="").exists()  # nothing to check a kept page against
+
+    make_article(title="Another sleep page", slug="another", body="Text.", tags=["sleep"])
+
+    assert SiteVersion.objects.get(name=SiteVersion.DOCUMENTS).version > 0
+    assert "Another sleep page" in text_of(client, page.get_absolute_url())
+    assert queries_for(client, page.get_absolute_url()) == 1
