@@ -56,8 +56,8 @@ class DocumentQuerySet(models.QuerySet):
     """The one place that decides what the public may see."""
 
     def published(self) -> "DocumentQuerySet":
-        return self.filter(status=Status.PUBLISHED).filter(
-            Q(publish_at__isnull=True) | Q(publish_at__lte=timezone.now())
+        return self.filter(
+            Q(status=Status.PUBLISHED) & (Q(publish_at__isnull=True) | Q(publish_at__lte=timezone.now()))
         )
 
     def visible_to(self, user) -> "DocumentQuerySet":

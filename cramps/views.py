@@ -128,7 +128,7 @@ class DocumentDetailView(DetailView):
     cached_page = pagecache.CachedPage()
 
     def get_queryset(self):
-        return pagebody.for_request(self.request, self.model.objects.visible_to(self.request.user))
+        return pagebody.for_request(self.request, self.model)
 
     def get(self, request, *args, **kwargs):
         self.object = document = self.get_object()
