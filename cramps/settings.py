@@ -160,6 +160,9 @@ else:
 # changes (cramps.pagecache). Needs a cache every process shares, so it is on by default only
 # with Redis; the number bounds how long an entry may outlive a change made while Redis was down.
 CRAMPS_PAGE_CACHE_SECONDS = int(os.environ.get("CRAMPS_PAGE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
+# Each process keeps copies of the cached pages it served lately, up to this many MB, so that a
+# hit fetches from Redis only whether the page is current (cramps/pagecache/entries.py). 0: none.
+CRAMPS_PAGE_CACHE_LOCAL_MB = int(os.environ.get("CRAMPS_PAGE_CACHE_LOCAL_MB", "32"))
 
 # Background work (handout renders, large imports) through Django's Tasks API, on the backend
 # CRAMPS_TASKS_BACKEND names: "database" (the default: needs no other service; its worker is

@@ -1,5 +1,6 @@
 """The page cache on a real Redis: a hit reads and checks the entry against its tokens' versions in
-one round trip, and a missing or wrong companion key never lets a stale page through.
+one round trip, a process's copy of the entry spares sending it again, and a missing or wrong
+companion key, or an evicted entry, never lets a stale page through.
 
 Runs Django in a process of its own configured by REDIS_URL, against a redis-server of the
 test's own (the shared Redis is never touched).
@@ -17,7 +18,7 @@ from django_redis import get_redis_connection
 from cramps.tests.factories import make_article, make_reference
 
 reference = make_reference(key="rude1998", title="Magnesium deficiency")
-make_article(title="Night cramps", slug="night", body="Text [@rude1998].")
+make_article(title="Night cramps", slug="night", body="Text [@rude1998]. " + "Stretch the calf. " * 3000)
 client, redis, report = Client(), get_redis_connection("default"), {}
 
 def visit(label):
@@ -31,8 +32,15 @@ def edit(title):
 def companions():
     return [key for key in redis.keys("*pagecache:page:*:versions")]
 
+def sent(label):
+    # Bytes Redis sent for one visit (the INFO reply of the first reading included).
+    before = redis.info("stats")["total_net_output_bytes"]
+    visit(label)
+    report[label + " bytes"] = redis.info("stats")["total_net_output_bytes"] - before
+
 visit("first")
-visit("again")
+sent("again")
+sent("from the copy")
 report["companions"] = len(companions())
 edit("Serum magnesium in cramps")
 visit("after an edit")
@@ -52,6 +60,12 @@ for key in companions():
     redis.set(key, "0123456789abcdef 99999999999999")
 edit("Magnesium and leg cramps")
 visit("another render's companion, after an edit")
+visit("copied again")
+visit("from the copy again")
+for key in redis.keys("*pagecache:page:*"):
+    if not key.endswith(b":versions"):
+        redis.delete(key)  # the entry evicted, its companion not yet
+visit("entry evicted, with a copy")
 print(json.dumps(report))
 """
 
@@ -64,6 +78,9 @@ def test_hits_and_invalidation_on_redis(redis_server, sqlite_file, tmp_path):
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["first"] == ["miss", True]
     assert report["again"] == ["hit", True]
+    assert report["from the copy"] == ["hit", True]
+    # The page (over 50 kB) crossed the network for the first hit only.
+    assert report["again bytes"] > 50_000 > 10_000 > report["from the copy bytes"]
     assert report["companions"] == 1
     assert report["after an edit"] == ["miss", True]
     assert report["then"] == ["hit", True]
@@ -72,3 +89,5 @@ def test_hits_and_invalidation_on_redis(redis_server, sqlite_file, tmp_path):
     assert report["wrong companion, after an edit"] == ["miss", True]
     assert report["wrong companion replaced"] == ["hit", True]
     assert report["another render's companion, after an edit"] == ["miss", True]
+    assert report["from the copy again"] == ["hit", True]
+    assert report["entry evicted, with a copy"] == ["miss", True]
