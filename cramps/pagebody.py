@@ -194,7 +194,8 @@ def kept(request: HttpRequest, document: Document, render: Callable[[], HttpResp
     # Read before rendering: a page going public while this one renders then still ends it.
     until = pagecache.next_publication(cached=False)
     response = render()
-    if response.status_code == 200:
+    # A page holding a CSRF token (a form) is this reader's own, whatever the response says yet.
+    if pagecache.shareable(response) and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         PageBody.objects.filter(
             content_type=ContentType.objects.get_for_model(document),
             object_id=document.pk,

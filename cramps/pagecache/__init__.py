@@ -26,6 +26,7 @@ from .core import (
     memo,
     next_publication,
     reference_token,
+    shareable,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "memo",
     "next_publication",
     "reference_token",
+    "shareable",
 ]

@@ -12,7 +12,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 # Changes anywhere: what a page that names no tokens depends on.
 CONTENT = "content"
@@ -224,3 +224,16 @@ def cached_page(view=None, *, query: Iterable[str] = ()):
         return function
 
     return mark(view) if view is not None else mark
+
+
+def shareable(response: HttpResponse) -> bool:
+    """May ``response`` be kept and given to other readers: a whole 200 response that sets no
+    cookie and is not ``private`` or ``no-store`` (an editor's preview)."""
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+    )

@@ -28,6 +28,7 @@ from .core import (
     enabled,
     next_publication,
     request_tokens,
+    shareable,
 )
 
 HIT_HEADER = "X-Page-Cache"
@@ -69,17 +70,6 @@ def _without_cookie_vary(response: HttpResponse) -> None:
         del response["Vary"]
 
 
-def _storable(response: HttpResponse) -> bool:
-    cache_control = response.get("Cache-Control", "")
-    return (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        and "private" not in cache_control
-        and "no-store" not in cache_control
-    )
-
-
 def _from_entry(request: HttpRequest, entry: dict) -> HttpResponse:
     response = HttpResponse(b"" if request.method == "HEAD" else entry["body"], headers=entry["headers"])
     response[HIT_HEADER] = "hit"
@@ -111,7 +101,7 @@ class PageCacheMiddleware:
             # What is kept is read from the primary: a lagging replica could predate a bump.
             with primary_reads():
                 response = self.get_response(request)
-        if not _storable(response):
+        if not shareable(response):
             return response
         _without_cookie_vary(response)
         if not response.has_header("Cache-Control"):

@@ -215,3 +215,17 @@ def test_the_documents_version_row_is_made_again_if_lost(client, page):
     assert SiteVersion.objects.get(name=SiteVersion.DOCUMENTS).version > 0
     assert "Another sleep page" in text_of(client, page.get_absolute_url())
     assert queries_for(client, page.get_absolute_url()) == 1
+
+
+def test_a_page_holding_a_csrf_token_is_not_kept(client, page, settings, tmp_path):
+    (tmp_path / "cramps").mkdir()
+    (tmp_path / "cramps" / "article_detail.html").write_text(
+        '{% extends "base.html" %}{% block content %}{{ body }}'
+        '<form method="post">{% csrf_token %}<button>Save</button></form>{% endblock %}'
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+
+    first = client.get(page.get_absolute_url())
+
+    assert "csrfmiddlewaretoken" in first.content.decode()
+    assert not PageBody.objects.exclude(page="").exists()
