@@ -12,7 +12,8 @@ the table with pass/fail for each target and writes it as JSON under bench/resul
     BENCH_DATABASE_URL        demo-size database (created if missing)  postgres://postgres@127.0.0.1:5432/cramps_bench
     BENCH_SCALE_DATABASE_URL  scale database (built once, kept)        postgres://postgres@127.0.0.1:5432/cramps_bench_scale
     BENCH_REDIS_URL, BENCH_PORT                                        redis://127.0.0.1:6379/15, 8765
-    BENCH_RATE_SECONDS (3), BENCH_CONNECTIONS (8), BENCH_CLIENTS (50), BENCH_SECONDS (60)
+    BENCH_RATE_SECONDS (3), BENCH_CONNECTIONS (8), BENCH_CLIENTS (50), BENCH_SECONDS (60),
+    BENCH_HEAD_TO_HEAD_RUNS (3: interleaved uncached runs of the detail pages and the bare view)
 """
 
 import datetime
@@ -63,6 +64,9 @@ PAGES = {
     "stored handout": ("/nutrients/magnesium/handout.pdf", "/nutrients/magnesium/handout.pdf"),
     "bare view (baseline)": ("/bench/bare/magnesium/", "/bench/bare/magnesium/"),
 }
+# Interleaved uncached runs deciding "as fast as the bare view" (``throughput``).
+HEAD_TO_HEAD = ("bare view (baseline)", "article detail", "nutrient detail")
+HEAD_TO_HEAD_RUNS = int(os.environ.get("BENCH_HEAD_TO_HEAD_RUNS", "3"))
 TARGETS = {"cached": 0.7, "stored handout": 0.6, "cpu_ms": 5.0, "scale_ms": 50.0, "render_ms": 300.0}
 
 
@@ -259,6 +263,14 @@ def throughput(workdir: str) -> tuple[dict, dict, dict]:
                 static, _ = rate(STATIC)
                 page, errors = rate(url, headers)
                 results[name] = {"rps": page, "static_rps": static, "errors": errors}
+        # The uncached detail pages against the bare view: their rates are close, so one run each
+        # is decided by noise; the verdict takes the median of interleaved runs.
+        head_to_head = {name: [] for name in HEAD_TO_HEAD}
+        for _ in range(HEAD_TO_HEAD_RUNS):
+            for name in HEAD_TO_HEAD:
+                head_to_head[name].append(rate(PAGES[name][0], UNCACHED)[0])
+        for name, rates in head_to_head.items():
+            uncached[name]["median_rps"] = statistics.median(rates)
         # Against the median of the static runs interleaved with the pages: one slow second on a
         # shared machine then skews no single ratio.
         baseline = statistics.median(row["static_rps"] for row in [*uncached.values(), *cached.values()])
@@ -342,10 +354,11 @@ def report(result: dict) -> list[str]:
     handout = cached["stored handout"]["ratio"]
     lines.append(f"- stored handout ≥ {TARGETS['stored handout']}× static: {handout:.2f} "
                  f"{verdict(handout >= TARGETS['stored handout'])}")  # fmt: skip
-    bare = uncached["bare view (baseline)"]["rps"]
+    bare = uncached["bare view (baseline)"]["median_rps"]
     for name in ("article detail", "nutrient detail"):
-        lines.append(f"- uncached {name} ≥ bare view: {uncached[name]['rps']:.0f} vs {bare:.0f} req/s "
-                     f"{verdict(uncached[name]['rps'] >= bare)}")  # fmt: skip
+        page = uncached[name]["median_rps"]
+        lines.append(f"- uncached {name} ≥ bare view (medians of {HEAD_TO_HEAD_RUNS} interleaved runs): "
+                     f"{page:.0f} vs {bare:.0f} req/s {verdict(page >= bare)}")  # fmt: skip
     cpu = demo["nutrient detail"]["cpu_ms"]
     lines.append(
         f"- CPU on the magnesium page ≤ {TARGETS['cpu_ms']:g} ms: {cpu:.1f} {verdict(cpu <= TARGETS['cpu_ms'])}"
