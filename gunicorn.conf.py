@@ -25,6 +25,20 @@ keepalive = 5
 # Recycle workers now and then, so slow leaks (fonts, caches) cannot grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
+# Load Django once, in the master, and fork workers from it: a recycled worker then starts in
+# milliseconds instead of spending a second of CPU importing (at a thousand requests a second,
+# 2000 requests a worker meant a restart every few seconds). Nothing holds a connection at
+# start-up; ``when_ready`` makes sure before any worker is forked.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
+
+
+def when_ready(server) -> None:
+    """Close any database connection the preloaded app opened: forked workers must not share it."""
+    from django.db import connections
+
+    connections.close_all()
+
+
 # Heartbeat files in memory, not on a possibly slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Django logs one line per request and every error with its traceback (settings.LOGGING).

@@ -10,3 +10,8 @@ application = get_wsgi_application()
 from cramps.checks import require_secret_key  # noqa: E402  (needs the settings set up above)
 
 require_secret_key()
+
+# Hash the design once here: under gunicorn's preload_app every worker forked later inherits it.
+from cramps.pagecache import design_version  # noqa: E402
+
+design_version()
