@@ -34,9 +34,14 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
 def when_ready(server) -> None:
     """Close any database connection the preloaded app opened: forked workers must not share it."""
+    import gc
+
     from django.db import connections
 
     connections.close_all()
+    # Objects loaded so far are shared with the workers: kept out of the collector's sweeps,
+    # which would otherwise write to (and so copy) every shared page in every worker.
+    gc.freeze()
 
 
 # Heartbeat files in memory, not on a possibly slow disk.
