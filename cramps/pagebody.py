@@ -175,13 +175,19 @@ def stored_page(request: HttpRequest, document: Document) -> str | None:
     Never for a signed-in user: editors see each page rendered as the database is now.
     """
     page = getattr(document, "body_page", "")
-    if not page or request.GET or document.body_page_version != document.documents_version:
+    if not page or not _for_readers(request, document):
+        return None
+    if document.body_page_version != document.documents_version:
         return None
     if document.body_page_until is not None and document.body_page_until <= timezone.now():
         return None
-    if not document.is_public or _signed_in(request):
-        return None
     return page if document.body_stamp == _stamp(document, _public_url(request, document)) else None
+
+
+def _for_readers(request: HttpRequest, document: Document) -> bool:
+    """Whether this request's page of ``document`` is the one every reader gets: a public page,
+    asked for by a reader who is not signed in, with no query string."""
+    return document.is_public and not request.GET and not _signed_in(request)
 
 
 def kept(request: HttpRequest, document: Document, render: Callable[[], HttpResponse]) -> HttpResponse:
@@ -189,7 +195,7 @@ def kept(request: HttpRequest, document: Document, render: Callable[[], HttpResp
     kept for the readers after this one (``stored_page``) unless something it shows changed
     since ``document`` was read."""
     version = getattr(document, "documents_version", None)
-    if version is None or request.GET or not document.is_public or _signed_in(request):
+    if version is None or not _for_readers(request, document):
         return render()
     # Read before rendering: a page going public while this one renders then still ends it.
     until = pagecache.next_publication(cached=False)
