@@ -8,6 +8,7 @@ its inlines is saved (see ``cramps.receivers``).
 """
 
 import re
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
@@ -55,10 +56,10 @@ def may_preview(user, model: type[models.Model]) -> bool:
 class DocumentQuerySet(models.QuerySet):
     """The one place that decides what the public may see."""
 
-    def published(self) -> "DocumentQuerySet":
-        return self.filter(
-            Q(status=Status.PUBLISHED) & (Q(publish_at__isnull=True) | Q(publish_at__lte=timezone.now()))
-        )
+    def published(self, now: datetime | None = None) -> "DocumentQuerySet":
+        """Public ``now`` (by default, at this moment)."""
+        now = timezone.now() if now is None else now
+        return self.filter(Q(status=Status.PUBLISHED) & (Q(publish_at__isnull=True) | Q(publish_at__lte=now)))
 
     def visible_to(self, user) -> "DocumentQuerySet":
         """Staff holding the model's view permission preview everything; everyone else, published only."""

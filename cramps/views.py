@@ -130,6 +130,14 @@ class DocumentDetailView(DetailView):
     def get_queryset(self):
         return pagebody.for_request(self.request, self.model)
 
+    def get_object(self, queryset=None):
+        if queryset is None:
+            document = pagebody.for_reader(self.request, self.model, self.kwargs[self.slug_url_kwarg])
+            if document is not None:
+                return document
+        # Signed in, or no such public page (the 404 is DetailView's own).
+        return super().get_object(queryset)
+
     def get(self, request, *args, **kwargs):
         self.object = document = self.get_object()
         page = pagebody.stored_page(request, document)
