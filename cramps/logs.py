@@ -20,6 +20,8 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
+        if not request_logger.isEnabledFor(logging.INFO):
+            return response
         milliseconds = (time.perf_counter() - started) * 1000
         request_logger.info(
             "%s %s %s %.0fms",
