@@ -65,12 +65,32 @@ class Compiled:
         self._lock = threading.Lock()
 
     def first(self, **values) -> dict | None:
-        """The first row (column name to value, as ``values()`` gives it) for these values, or None."""
+        """The first row (column name to value, as ``values()`` gives it) for these values, or None.
+
+        A value may not be None: in the ORM, None turns ``=`` into ``IS NULL``, another SQL."""
+        return self._first(router.db_for_read(self.model), values)
+
+    def instance(self, **values) -> Model | None:
+        """The first row as a ``model`` instance (``Model.from_db``): its fields set from the
+        columns named after their attributes, every other column set as an attribute."""
         alias = router.db_for_read(self.model)
+        row = self._first(alias, values)
+        if row is None:
+            return None
+        fields = [name for name in row if name in self._attnames]
+        instance = self.model.from_db(alias, fields, [row[name] for name in fields])
+        for name, value in row.items():
+            if name not in self._attnames:
+                setattr(instance, name, value)
+        return instance
+
+    def _first(self, alias: str, values: dict) -> dict | None:
         statement = self._statement(alias)
         connection = connections[alias]
         params = list(statement.params)
         for name, value in values.items():
+            if value is None:
+                raise ValueError(f"{name!r} is None: precompiled SQL has no place for it")
             prepared = self._values[name].field.get_db_prep_value(value, connection, prepared=False)
             for position in statement.positions[name]:
                 params[position] = prepared
@@ -81,20 +101,6 @@ class Compiled:
             return None
         converted = next(iter(statement.compiler.results_iter(results=[[row]])))
         return dict(zip(statement.names, converted, strict=True))
-
-    def instance(self, **values) -> Model | None:
-        """The first row as a ``model`` instance (``Model.from_db``): its fields set from the
-        columns named after their attributes, every other column set as an attribute."""
-        alias = router.db_for_read(self.model)
-        row = self.first(**values)
-        if row is None:
-            return None
-        fields = [name for name in row if name in self._attnames]
-        instance = self.model.from_db(alias, fields, [row[name] for name in fields])
-        for name, value in row.items():
-            if name not in self._attnames:
-                setattr(instance, name, value)
-        return instance
 
     def _statement(self, alias: str) -> _Statement:
         key = (alias, self._context())

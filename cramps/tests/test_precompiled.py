@@ -67,6 +67,12 @@ def test_values_in_several_places_are_all_filled_in():
     assert query.first(slug=article.slug, now=timezone.now() + timedelta(hours=2)) == {"id": article.pk}
 
 
+def test_none_is_refused_as_a_value():
+    query = Compiled(Article, lambda slug: Article.objects.filter(slug=slug).values("id"), {"slug": SLUG})
+    with pytest.raises(ValueError, match="'slug' is None"):
+        query.first(slug=None)
+
+
 def test_a_value_that_changes_the_sql_is_refused():
     query = Compiled(Article, lambda slugs: Article.objects.filter(slug__in=slugs.split(",")).values("id"),
                      {"slugs": Value(Article._meta.get_field("slug"), ("a", "b,c"))})  # fmt: skip
