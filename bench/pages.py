@@ -13,7 +13,7 @@ the table with pass/fail for each target and writes it as JSON under bench/resul
     BENCH_DATABASE_URL        demo-size database (created if missing)  postgres://postgres@127.0.0.1:5432/cramps_bench
     BENCH_SCALE_DATABASE_URL  scale database (built once, kept)        postgres://postgres@127.0.0.1:5432/cramps_bench_scale
     BENCH_REDIS_URL, BENCH_PORT                                        redis://127.0.0.1:6379/15, 8765
-    BENCH_RATE_SECONDS (3), BENCH_CONNECTIONS (8), BENCH_CLIENTS (50), BENCH_SECONDS (60),
+    BENCH_RATE_SECONDS (3), BENCH_CONNECTIONS (32), BENCH_CLIENTS (50), BENCH_SECONDS (60),
     BENCH_HEAD_TO_HEAD_RUNS (3: interleaved uncached runs of the detail pages and the bare view)
     BENCH_CACHED_RUNS (3: interleaved rounds of the cached pages and the static file)
 """
@@ -23,6 +23,7 @@ import http.client
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -44,7 +45,12 @@ SCALE_URL = os.environ.get(
     "BENCH_SCALE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cramps_bench_scale"
 )
 RATE_SECONDS = float(os.environ.get("BENCH_RATE_SECONDS", "3"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+# 32, not 8: gunicorn's 2 workers share keep-alive connections unevenly (of 8, one worker
+# often held 6 or 7 and the other idled), which made single runs differ by up to 40%.
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+# wrk (Debian's `wrk`), as the issue measured, when installed: it takes far less of the shared
+# CPU than the Python client below, which is the fallback.
+WRK = shutil.which("wrk")
 SERVER_RUNS = 15
 STATIC = "/static/css/site.css"
 # Requests carrying credentials are never answered from the page cache (cramps.pagecache).
@@ -219,6 +225,27 @@ def _get(connection: http.client.HTTPConnection, path: str, headers: dict) -> in
 
 def rate(path: str, headers: dict | None = None) -> tuple[float, int]:
     """Requests per second on CONNECTIONS keep-alive connections for RATE_SECONDS, and errors."""
+    if WRK:
+        return _wrk_rate(path, headers or {})
+    return _python_rate(path, headers or {})
+
+
+def _wrk_rate(path: str, headers: dict) -> tuple[float, int]:
+    options = [f"--header={name}: {value}" for name, value in {"Host": load.HOST, **headers}.items()]
+    result = subprocess.run(
+        [WRK, "--threads=2", f"--connections={CONNECTIONS}", f"--duration={max(1, round(RATE_SECONDS))}s",
+         *options, f"http://{load.HOST}:{load.PORT}{path}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    out = result.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", out))
+    if socket := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(n) for n in socket.groups())
+    return rps, errors
+
+
+def _python_rate(path: str, headers: dict) -> tuple[float, int]:
     counts, errors, stop_at = [0] * CONNECTIONS, [0] * CONNECTIONS, time.monotonic() + RATE_SECONDS
 
     def client(n: int) -> None:
@@ -330,6 +357,7 @@ def report(result: dict) -> list[str]:
     demo, scale, uncached, cached = (result[k] for k in ("demo", "scale", "uncached", "cached"))
     lines = [
         f"Machine: {result['machine']}",
+        f"Client: {result['client']}",
         "",
         "| Page | Queries demo / scale | Server ms demo / scale | CPU ms (demo) | Uncached req/s (× static) | Cached req/s (× static) |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -410,6 +438,8 @@ def main() -> int:
             "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "machine": f"{platform.node()} · {platform.processor() or platform.machine()} · "
                        f"{os.cpu_count()} cores · Python {platform.python_version()}",
+            "client": f"{'wrk' if WRK else 'Python http.client (wrk not found)'}, {CONNECTIONS} keep-alive "
+                      f"connections, {RATE_SECONDS:g} s a run",
             "demo": server_times(DEMO_URL, workdir, 0, handouts=True),
             "scale": server_times(SCALE_URL, workdir, 1, handouts=False),
         }  # fmt: skip
