@@ -28,10 +28,9 @@ keepalive = 5
 # that halved the static file's rate (about 1,800 req/s against 5,000 on 2 cores).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
-# Load Django once, in the master, and fork workers from it: a recycled worker then starts in
-# milliseconds instead of spending a second of CPU importing (at a thousand requests a second,
-# 2000 requests a worker meant a restart every few seconds). Nothing holds a connection at
-# start-up; ``when_ready`` makes sure before any worker is forked.
+# Load Django once, in the master, and fork workers from it: a recycled worker then imports
+# nothing (a second of CPU of its own before), though it still pays for the set-up above.
+# Nothing holds a connection at start-up; ``when_ready`` makes sure before any worker is forked.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
 
