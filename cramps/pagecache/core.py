@@ -14,6 +14,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
+from .keys import VERSION_PREFIX
+from .tracking import tracker
+
 # Changes anywhere: what a page that names no tokens depends on.
 CONTENT = "content"
 # Any article or nutrient (lists, tag pages, the builder, "cited by").
@@ -22,7 +25,6 @@ DOCUMENTS = "documents"
 REFERENCES = "references"
 
 CLOCK = "pagecache:clock"
-_VERSION = "pagecache:v:"
 ROOT = Path(settings.BASE_DIR)
 # What shapes a page besides the data: templates, static files and the code rendering them.
 DESIGN_SOURCES = (("templates", "*"), ("static", "*"), ("cramps", "*.py"), ("references", "*.py"))
@@ -80,7 +82,9 @@ def _tick() -> int | None:
 def _bump_now(tokens: frozenset[str]) -> None:
     version = _tick()
     if version is not None:
-        cache.set_many({_VERSION + token: version for token in tokens}, timeout=None)
+        cache.set_many({VERSION_PREFIX + token: version for token in tokens}, timeout=None)
+        # After the write: a copy verified from here on was verified against the new versions.
+        tracker.forget()
 
 
 def documents_named(tokens: Iterable[str]) -> list[tuple[type, int]]:
@@ -135,7 +139,7 @@ def is_current(clock: int, tokens: Iterable[str], until: float | None, versions:
 
 
 def version_keys(tokens: Iterable[str]) -> list[str]:
-    return [_VERSION + token for token in tokens]
+    return [VERSION_PREFIX + token for token in tokens]
 
 
 def memo(name: str, tokens: Iterable[str], compute: Callable[[], object], *, until=None):

@@ -11,12 +11,13 @@ differs), the versions are read through the cache API as before, so the check is
 Each process also keeps copies of the entries it served lately (``CRAMPS_PAGE_CACHE_LOCAL_MB``).
 It sends the stamp of its copy with the read, and when the companion still holds that stamp
 and the entry is still in Redis, Redis answers only whether it is current: the page itself
-crosses the network once per process. Redis stays the one authority on what is current; a copy
-is never served without asking it, so with Redis unreachable there are no hits at all.
+crosses the network once per process. Once Redis has called a copy current, the process serves
+it again without asking until Redis pushes word that one of the keys deciding it changed
+(``tracking``). Redis stays the one authority on what is current: with Redis unreachable, or
+the tracking connection down, there are no hits at all.
 """
 
 import functools
-import logging
 import secrets
 import threading
 from collections import OrderedDict
@@ -25,11 +26,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 from .core import is_current, lifetime, store, version_keys
-
-logger = logging.getLogger("cramps.cache")
-# django-redis's words for a failed call it ignored (settings.DJANGO_REDIS_LOGGER): one message,
-# so an outage is reported once a minute whichever call met it (``logs.RepeatFilter``).
-IGNORED = "Exception ignored"
+from .keys import COMPANION, IGNORED, logger
+from .tracking import tracker
 
 # KEYS[1]: the entry; KEYS[2]: its companion ("stamp clock key key …"); ARGV[1]: the stamp of
 # the caller's copy of the entry, or "". Returns {} (no entry), {entry} (no companion), or
@@ -63,7 +61,6 @@ local entry = redis.call('GET', KEYS[1])
 if not entry then return {} end
 return {entry, stamp, current}
 """
-_COMPANION = ":versions"
 
 
 def _redis():
@@ -119,10 +116,14 @@ def current(key: str) -> dict | None:
         entry = cache.get(key)
         return entry if entry is not None and _is_current(entry) else None
     copy = _copies.get(key)
+    redis_key = cache.make_key(key)
+    if copy is not None and tracker.trusts(redis_key, copy["stamp"]):
+        return copy if _before_limit(copy) else None
+    epoch = tracker.epoch()
     try:
         connection = client.get_client(write=False)
         reply = _reader(connection)(
-            keys=[cache.make_key(key), cache.make_key(key + _COMPANION)],
+            keys=[redis_key, cache.make_key(key + COMPANION)],
             args=[copy["stamp"] if copy is not None else ""],
             client=connection,
         )
@@ -140,7 +141,14 @@ def current(key: str) -> dict | None:
             return entry if _is_current(entry) else None
         _copies.put(key, entry)
     # Redis compared the versions; only the entry's time limit is left to check.
-    return entry if reply[2] == 1 and is_current(entry["clock"], (), entry["until"], versions={}) else None
+    if reply[2] != 1 or not _before_limit(entry):
+        return None
+    tracker.verified(redis_key, entry["stamp"], epoch)
+    return entry
+
+
+def _before_limit(entry: dict) -> bool:
+    return is_current(entry["clock"], (), entry["until"], versions={})
 
 
 def _is_current(entry: dict) -> bool:
@@ -156,7 +164,7 @@ def write(key: str, entry: dict) -> None:
         try:
             # A few seconds longer than the entry: an entry never outlives its companion.
             client.get_client(write=True).set(
-                cache.make_key(key + _COMPANION),
+                cache.make_key(key + COMPANION),
                 f"{entry['stamp']} {entry['clock']} {names}",
                 ex=max(int(lifetime(entry)), 1) + 5,
             )

@@ -31,6 +31,7 @@ from .core import (
     request_tokens,
     shareable,
 )
+from .keys import PAGE_PREFIX
 
 HIT_HEADER = "X-Page-Cache"
 
@@ -79,7 +80,7 @@ def _key(request: HttpRequest, options: CachedPage) -> str | None:
         else []
     )
     address = f"{request.scheme}://{host}{request.path}?{query}"
-    return f"pagecache:page:{design_version()}:{hashlib.sha256(address.encode()).hexdigest()}"
+    return f"{PAGE_PREFIX}{design_version()}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def _without_cookie_vary(response: HttpResponse) -> None:
