@@ -143,6 +143,8 @@ class CitationContext:
     entries: list[Entry]
     # How often each number has been shown on this page so far (each showing gets its own id).
     shown: dict[int, int] = field(default_factory=dict)
+    # For a PDF handout: plainer citation markup (``number_citations_html``).
+    printed: bool = False
 
     @cached_property
     def labels(self) -> dict[str, str]:
@@ -150,7 +152,9 @@ class CitationContext:
         return {entry.reference.key: entry.reference.short_label for entry in self.entries}
 
     def apply(self, html: str) -> str:
-        return number_citations_html(html, self.numbering, labels=self.labels, shown=self.shown)
+        return number_citations_html(
+            html, self.numbering, labels=self.labels, shown=self.shown, printed=self.printed
+        )
 
 
 def citation_context(citations: list[Citation]) -> CitationContext:

@@ -8,7 +8,7 @@ come after the pages, in a "Studies" section of a combined handout.
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html import unescape
 from urllib.parse import urljoin
@@ -125,7 +125,8 @@ def _citations(document: Document) -> list:
 
 
 def merged_citations(parts: Sequence[Item]) -> CitationContext:
-    """One numbering and reference list across parts, by first appearance in part order.
+    """One numbering and reference list across parts, by first appearance in part order, with
+    citations shown as printed.
 
     A study counts as citing itself, then the works its summary cites: a work both cited by a
     page and shown as a study is numbered and listed once."""
@@ -145,7 +146,7 @@ def merged_citations(parts: Sequence[Item]) -> CitationContext:
     references = {key: references[key] for key in numbering}
     html = formatted_entries(references.values())
     entries = [Entry(number, references[key], html[references[key].pk]) for key, number in numbering.items()]
-    return CitationContext(numbering=numbering, entries=entries)
+    return CitationContext(numbering=numbering, entries=entries, printed=True)
 
 
 def _title(parts: Sequence[Item]) -> str:
@@ -182,7 +183,7 @@ def comparison_html(
         "description": f"Side by side for discussion with a healthcare provider: {titles}.",
         "keywords": titles,
         "comparison": comparison,
-        "citations": comparison.citations,
+        "citations": replace(comparison.citations, printed=True),
         "paper": paper,
         "site_name": settings.CRAMPS_SITE_NAME,
         "site_url": site_url,

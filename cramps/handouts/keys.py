@@ -23,7 +23,7 @@ from .models import HandoutLayout
 from .render import static_file
 
 # Bump when code changes what a handout looks like without a template or CSS change.
-HANDOUT_VERSION = 1
+HANDOUT_VERSION = 2
 
 
 def _read_design_digest() -> str:

@@ -158,6 +158,27 @@ def test_handout_links_metadata_bookmarks_and_tags(client, article):
     ]  # fmt: skip
 
 
+def test_in_text_citations_are_clickable_links_to_their_entries(client, article):
+    """Each shown number jumps to its entry. Printed citations carry no ids (nothing in a PDF
+    links back to them), so the only destinations are headings, parts and entries."""
+    reader = read_pdf(client.get("/articles/night-cramps/handout.pdf"))
+
+    targets = [
+        (str(annotation.get_object()["/Dest"]), annotation.get_object()["/Rect"])
+        for page in reader.pages
+        for annotation in page.get("/Annots", [])
+        if "/Dest" in annotation.get_object()
+    ]
+    assert sorted({name for name, _ in targets}) == [f"ref-{n}" for n in range(1, 7)]
+    # 1 (summary), 2, 1–3 (key points: 1 and 3), 4, 5 (body), 6 (FAQ).
+    assert len(targets) == 7
+    for name, (left, bottom, right, top) in targets:
+        assert abs(float(top) - float(bottom)) >= 4 and float(right) - float(left) >= 4, (name, bottom, top)
+    destinations = reader.named_destinations
+    assert {f"ref-{n}" for n in range(1, 7)} <= set(destinations)
+    assert not [name for name in destinations if name.startswith("cite-")]
+
+
 def test_nutrient_handout_shows_evidence_foods_and_interactions(client, refs):
     make_nutrient(
         title="Magnesium",

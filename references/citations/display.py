@@ -9,6 +9,11 @@ Every shown number is a link to its entry (``#ref-3``) named for screen readers 
 Rude 1998") and carries an id for the entry's back-link: ``cite-3`` the first time 3 is shown
 on a page, ``cite-3-2`` the second time, and so on, so a reader can return to the very place
 they followed. Inside link text a number is not a link (links cannot nest).
+
+Printed (a PDF handout) the numbers are plainer: nothing in a PDF links back to a citation and
+WeasyPrint carries no ARIA into it, so there are no ids or accessible names, and a lone number's
+link takes in its brackets (``[1]``, a wider target to click). Every id would otherwise become
+a named destination in the file, and every extra element costs the renderer layout time.
 """
 
 import html
@@ -74,18 +79,22 @@ class _GroupRenderer:
     """Renders the citation groups of one page, counting how often each number was shown."""
 
     def __init__(
-        self, numbering: Mapping[str, int], labels: Mapping[str, str], link_prefix: str, shown: dict[int, int]
-    ) -> None:
+        self, numbering: Mapping[str, int], labels: Mapping[str, str], link_prefix: str, shown: dict[int, int],
+        printed: bool = False,
+    ) -> None:  # fmt: skip
         self.numbering = numbering
         self.labels = {numbering[key]: label for key, label in labels.items() if key in numbering}
         self.link_prefix = link_prefix
         self.shown = shown
+        self.printed = printed
 
     def render(self, keys: list[str], affixes: list[tuple[str, str]], in_link: bool) -> str:
         if not any(prefix or suffix for prefix, suffix in affixes):
             known = [self.numbering[key] for key in keys if key in self.numbering]
             parts = [self._numbers(known, in_link)] if known else []
             unknown = list(dict.fromkeys(key for key in keys if key not in self.numbering))
+            if self.printed and not in_link and not unknown and len(set(known)) == 1:
+                return f'<sup class="citation">{self._link(known[0], f"[{known[0]}]")}</sup>'
             parts += [self._unknown(key) for key in unknown]
             return f'<sup class="citation">[{",".join(parts)}]</sup>'
         parts, plain = [], []
@@ -111,9 +120,10 @@ class _GroupRenderer:
             for part in _run_parts(first, last):
                 text = self._number(part[0], in_link)
                 if len(part) > 1:
-                    hidden = "".join(
+                    # The numbers a range hides keep their ids too, as empty spans.
+                    hidden = "" if self.printed else "".join(
                         f"<span{self._id(number)}></span>" for number in range(part[0] + 1, part[1])
-                    )
+                    )  # fmt: skip
                     text += hidden + "\u2013" + self._number(part[1], in_link)
                 shown.append(text)
         return ",".join(shown)
@@ -121,16 +131,23 @@ class _GroupRenderer:
     def _number(self, number: int, in_link: bool) -> str:
         if in_link:
             return f'<span class="cite-ref"{self._id(number)}>{number}</span>'
+        return self._link(number, str(number))
+
+    def _link(self, number: int, text: str) -> str:
+        href = html.escape(f"#{self.link_prefix}{number}")
+        if self.printed:
+            return f'<a class="cite-ref" href="{href}">{text}</a>'
         label = (
             f"Reference {number}: {self.labels[number]}" if number in self.labels else f"Reference {number}"
         )
-        href = html.escape(f"#{self.link_prefix}{number}")
-        return f'<a class="cite-ref" href="{href}"{self._id(number)} aria-label="{html.escape(label)}">{number}</a>'
+        return f'<a class="cite-ref" href="{href}"{self._id(number)} aria-label="{html.escape(label)}">{text}</a>'
 
     def _unknown(self, key: str) -> str:
         return f'<span class="citation-unknown" title="{html.escape(key)}">?</span>'
 
     def _id(self, number: int) -> str:
+        if self.printed:
+            return ""
         count = self.shown.get(number, 0) + 1
         self.shown[number] = count
         return f' id="cite-{number}"' if count == 1 else f' id="cite-{number}-{count}"'
@@ -201,6 +218,7 @@ def number_citations_html(
     labels: Mapping[str, str] | None = None,
     link_prefix: str = "ref-",
     shown: dict[int, int] | None = None,
+    printed: bool = False,
 ) -> str:
     """Replace the citation placeholders in rendered HTML with linked, bracketed numbers.
 
@@ -209,9 +227,10 @@ def number_citations_html(
     may wrap), each number a link to ``#{link_prefix}{n}`` with the accessible
     name "Reference n: {labels[key]}". ``shown`` counts how often each number has been shown
     (for the ids); when one page shows several fragments, pass the same dict to each call.
-    Keys missing from ``numbering`` show as ``?`` with the key in the title.
+    Keys missing from ``numbering`` show as ``?`` with the key in the title. ``printed``: the
+    plainer form for a PDF (module docstring).
     """
-    renderer = _GroupRenderer(numbering, labels or {}, link_prefix, {} if shown is None else shown)
+    renderer = _GroupRenderer(numbering, labels or {}, link_prefix, {} if shown is None else shown, printed)
     pieces, position = [], 0
     for start, end, keys, inside, in_link in _placeholders(html_text):
         pieces += [html_text[position:start], renderer.render(keys, _affixes(inside, len(keys)), in_link)]

@@ -142,6 +142,40 @@ def test_groups_show_as_numeric_styles_show_them(text, expected):
     assert shown(number_citations_html(render(text), number_keys("abcd"))) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[@a; @b, p. 750; @c]", ["[1; 2, p. 750; 3]"]),
+        ("[@c; @a; @b; see @d]", ["[1\u20133; see 4]"]),
+        ("[@c; @a; @b; @d]", ["[1\u20134]"]),
+        ("[@a][@b] [@b; @a] [@a; @a]", ["[1]", "[2]", "[1,2]", "[1]"]),
+        ("[@a; @x]", ["[1,?]"]),
+    ],
+)
+def test_printed_citations_show_the_same_text(text, expected):
+    html = render(text)
+
+    assert shown(number_citations_html(html, number_keys("abcd"), printed=True)) == expected
+    assert shown(number_citations_html(html, number_keys("abcd"))) == expected
+
+
+def test_printed_citations_are_plain_links_without_ids():
+    """A lone number's link takes in its brackets; nothing carries an id or an accessible name."""
+    seen: dict[int, int] = {}
+    result = number_citations_html(
+        render("One [@a]. Range [@a; @b; @c]. Linked [text [@b]](https://example.org/)."),
+        {"a": 1, "b": 2, "c": 3}, labels={"a": "Rude 1998"}, shown=seen, printed=True,
+    )  # fmt: skip
+
+    assert '<sup class="citation"><a class="cite-ref" href="#ref-1">[1]</a></sup>' in result
+    assert (
+        '<sup class="citation">[<a class="cite-ref" href="#ref-1">1</a>\u2013<a class="cite-ref" href="#ref-3">3</a>]</sup>'
+        in result
+    )
+    assert '<sup class="citation">[<span class="cite-ref">2</span>]</sup>' in result
+    assert "id=" not in result and "aria-label" not in result and seen == {}
+
+
 def test_every_showing_of_a_number_has_its_own_id():
     result = number_citations_html(render("[@a] [@b; @a] [@a, p. 4]"), {"a": 1, "b": 2})
 
