@@ -119,7 +119,7 @@ def current(key: str) -> dict | None:
     redis_key = cache.make_key(key)
     if copy is not None and tracker.trusts(redis_key, copy["stamp"]):
         return copy if _before_limit(copy) else None
-    epoch = tracker.epoch()
+    epoch = tracker.epoch(client)
     try:
         connection = client.get_client(write=False)
         reply = _reader(connection)(

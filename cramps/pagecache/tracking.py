@@ -58,10 +58,12 @@ class Tracker:
         """Whether the copy stamped ``stamp`` under ``redis_key`` is current without asking."""
         return self._verified.get(redis_key) == stamp and time.monotonic() < self._live_until
 
-    def epoch(self) -> int | None:
-        """The epoch to pass to ``verified`` for a read about to be sent; None: none can count."""
+    def epoch(self, client) -> int | None:
+        """The epoch to pass to ``verified`` for a read about to be sent through ``client`` (the
+        django-redis client of the cache, whose pool the listening thread connects from); None:
+        none can count."""
         if self._pid != os.getpid():
-            self._start()
+            self._start(client)
         return self._epoch if time.monotonic() < self._live_until else None
 
     def verified(self, redis_key: str, stamp: str, epoch: int | None) -> None:
@@ -95,7 +97,7 @@ class Tracker:
                     return
                 self._verified.pop(name.removesuffix(COMPANION), None)
 
-    def _start(self) -> None:
+    def _start(self, client) -> None:
         with self._lock:
             if self._pid == os.getpid():
                 return
@@ -104,9 +106,6 @@ class Tracker:
             self._epoch += 1
             self._verified.clear()
             self._live_until = 0.0
-        client = getattr(cache, "client", None)
-        if client is None or not hasattr(client, "get_client"):
-            return
         self._versions = cache.make_key(VERSION_PREFIX)
         self._pages = cache.make_key(PAGE_PREFIX)
         pool = client.get_client(write=False).connection_pool
