@@ -64,8 +64,8 @@ WORKERS, THREADS = 2, 4
 # threads' share on top keeps gunicorn's keep-alive limit (connections - threads) above what a
 # worker holds. The load run has more clients than that, so it runs on a server without it.
 BALANCED_CONNECTIONS = CONNECTIONS // WORKERS + THREADS
-# The fewest connections any worker held in a wrk run, sampled with ``ss`` (reported).
-fewest_held: int | None = None
+# How many connections each worker held in each wrk run, sampled with ``ss`` (reported).
+held_in_runs: list[list[int]] = []
 SERVER_RUNS = 15
 STATIC = "/static/css/site.css"
 # Requests carrying credentials are never answered from the page cache (cramps.pagecache).
@@ -247,7 +247,6 @@ def rate(path: str, headers: dict | None = None) -> tuple[float, int]:
 
 
 def _wrk_rate(path: str, headers: dict) -> tuple[float, int]:
-    global fewest_held
     options = [f"--header={name}: {value}" for name, value in {"Host": load.HOST, **headers}.items()]
     run = subprocess.Popen(
         [WRK, "--threads=2", f"--connections={CONNECTIONS}", f"--duration={max(1, round(RATE_SECONDS))}s",
@@ -260,7 +259,7 @@ def _wrk_rate(path: str, headers: dict) -> tuple[float, int]:
     if run.returncode != 0:
         raise RuntimeError(f"wrk failed: {err.strip()}")
     if held is not None:
-        fewest_held = min(held, fewest_held if fewest_held is not None else held)
+        held_in_runs.append(held)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", out))
     if socket := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
@@ -268,15 +267,27 @@ def _wrk_rate(path: str, headers: dict) -> tuple[float, int]:
     return rps, errors
 
 
-def _connections_held() -> int | None:
-    """The fewest of the bench's connections a server process holds now (0 if a worker holds
-    none; None: ``ss`` not installed)."""
+def _connections_held() -> list[int] | None:
+    """How many of the bench's connections each server process holds now (None: ``ss`` not
+    installed)."""
     if SS is None:
         return None
     listing = subprocess.run([SS, "-Htnp", "state", "established", f"( sport = :{load.PORT} )"],
                              capture_output=True, text=True).stdout  # fmt: skip
-    held = collections.Counter(re.findall(r"pid=(\d+)", listing))
-    return min(held.values()) if len(held) >= WORKERS else 0
+    return sorted(collections.Counter(re.findall(r"pid=(\d+)", listing)).values())
+
+
+def connection_split() -> str:
+    """What the ``ss`` samples say about the workers' shares of the connections."""
+    if not held_in_runs:
+        return "connections per worker not sampled (ss not installed)"
+    shared = [held for held in held_in_runs if len(held) >= WORKERS]
+    text = f"each worker held at most {BALANCED_CONNECTIONS} connections"
+    if shared:
+        text += f"; {min(map(min, shared))}–{max(map(max, shared))} in {len(shared)} of {len(held_in_runs)} runs sampled"
+    if alone := len(held_in_runs) - len(shared):
+        text += f"; in {alone}, only one worker held any, as while the other is replaced (max_requests)"
+    return text
 
 
 def _python_rate(path: str, headers: dict) -> tuple[float, int]:
@@ -490,8 +501,7 @@ def main() -> int:
         }  # fmt: skip
         result["uncached"], result["cached"], result["load"] = throughput(workdir)
         if WRK:
-            result["client"] += (f"; each of {WORKERS} workers held at most {BALANCED_CONNECTIONS} connections "
-                                 f"(fewest a worker held in a run: {fewest_held})")  # fmt: skip
+            result["client"] += f"; {connection_split()}"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     lines = report(result)
